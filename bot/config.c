@@ -723,7 +723,7 @@ static void validate(struct parse_ctx *x)
 enum sb_rc cfg_parse(struct config *c, const char *path, const char *text, size_t len,
                      struct diags *d)
 {
-	size_t before = d->n;
+	size_t before = diags_total(d);
 	struct parse_ctx x = {.c = c, .d = d, .path = path, .p = text, .end = text + len};
 	c->path = arena_strdup(&c->arena, path);
 	int r = ini_parse_stream(reader, &x, handler, &x);
@@ -737,7 +737,7 @@ enum sb_rc cfg_parse(struct config *c, const char *path, const char *text, size_
 		diag_add(d, path, 0, "could not be parsed (out of memory)");
 	validate(&x);
 	free(x.chan_seen);
-	return d->n == before ? SB_OK : SB_ERR_INVALID;
+	return diags_total(d) == before ? SB_OK : SB_ERR_INVALID;
 }
 
 enum sb_rc cfg_load(struct config *c, const char *path, struct diags *d)

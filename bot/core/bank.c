@@ -427,7 +427,8 @@ static void hash_question(struct bank_question *q)
 static const char **copy_list(struct parser *P, const char *const *v, size_t n)
 {
 	const char **out = arena_alloc(&P->b->arena, (n ? n : 1) * sizeof *out);
-	memcpy(out, v, n * sizeof *v);
+	if (n) /* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(out, v, n * sizeof *v);
 	return out;
 }
 
@@ -438,7 +439,7 @@ static void close_question(struct parser *P)
 	if (!q->open)
 		return;
 	q->open = false;
-	size_t before = P->d->n;
+	size_t before = diags_total(P->d);
 	size_t plen = utf8_len(q->prompt, strlen(q->prompt));
 	if (plen < BANK_PROMPT_MIN || plen > BANK_PROMPT_MAX)
 		diag_add(P->d, P->path, q->line,
@@ -500,7 +501,10 @@ static void close_question(struct parser *P)
 			diag_add(P->d, P->path, q->choices_line,
 			         "mark exactly one choice right with [x] (found %zu)", right);
 	}
-	if (P->d->n != before || P->d->n != q->diag_start)
+	/* the required fields are checked directly too: never let a question
+	 * without them in, whatever the counts say */
+	if (diags_total(P->d) != before || diags_total(P->d) != q->diag_start || !q->id ||
+	    !q->difficulty || !q->ans_first)
 		return;
 
 	struct bank *b = P->b;
@@ -535,7 +539,7 @@ static void open_question(struct parser *P, cmark_node *h)
 	close_question(P);
 	memset(&P->q, 0, sizeof P->q);
 	P->q.open = true;
-	P->q.diag_start = P->d->n;
+	P->q.diag_start = diags_total(P->d);
 	P->q.line = start_line(h);
 	P->q.prompt = heading_text(P, h);
 	P->q.sec = S_META;
@@ -745,7 +749,7 @@ static void add_topic(struct parser *P, const char *path)
 enum sb_rc bank_parse(struct bank *b, const char *path, const char *text, size_t len,
                       struct diags *d)
 {
-	size_t before = d->n;
+	size_t before = diags_total(d);
 	struct parser P = {.b = b, .d = d, .first_q = b->nq};
 	P.path = arena_strdup(&b->arena, path);
 	char *slug = slug_of(path);
@@ -783,13 +787,13 @@ enum sb_rc bank_parse(struct bank *b, const char *path, const char *text, size_t
 
 	if (!P.title && !P.no_title_said)
 		diag_add(d, P.path, 1, "the file must start with a '# Topic title'");
-	else if (P.title && b->nq == P.first_q && d->n == before)
+	else if (P.title && b->nq == P.first_q && diags_total(d) == before)
 		diag_add(d, P.path, P.title_line,
 		         "no questions (each question is a '## ' heading)");
 	if (P.title)
 		add_topic(&P, path);
 	free(P.L.start);
-	return d->n == before ? SB_OK : SB_ERR_INVALID;
+	return diags_total(d) == before ? SB_OK : SB_ERR_INVALID;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -853,7 +857,7 @@ static int cmp_qid(const void *a, const void *b)
 
 enum sb_rc bank_finish(struct bank *b, struct diags *d)
 {
-	size_t before = d->n;
+	size_t before = diags_total(d);
 	free(b->by_id);
 	b->by_id = xmalloc((b->nq ? b->nq : 1) * sizeof *b->by_id);
 	for (size_t i = 0; i < b->nq; i++)
@@ -874,9 +878,9 @@ enum sb_rc bank_finish(struct bank *b, struct diags *d)
 			diag_add(d, y->file, y->line, "id '%s' is already used at %s:%d", y->id,
 			         x->file, x->line);
 	}
-	if (b->nq == 0 && d->n == 0) /* not when every question had errors */
+	if (b->nq == 0 && diags_total(d) == 0) /* not when every question had errors */
 		diag_add(d, "", 0, "the question bank is empty");
-	return d->n == before ? SB_OK : SB_ERR_INVALID;
+	return diags_total(d) == before ? SB_OK : SB_ERR_INVALID;
 }
 
 const struct bank_question *bank_find(const struct bank *b, const char *id)

@@ -48,6 +48,11 @@ void diag_add(struct diags *d, const char *path, int line, const char *fmt, ...)
 	d->n++;
 }
 
+size_t diags_total(const struct diags *d)
+{
+	return d->n + d->dropped;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	const struct diag *x = a, *y = b;

@@ -24,6 +24,9 @@ void diags_init(struct diags *d);
 void diags_free(struct diags *d);
 void diag_add(struct diags *d, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5))); /* gcc/clang: checks the format */
+/* Problems reported so far, counting those past the cap that were not
+ * recorded: compare totals, never d->n, to learn whether something failed. */
+size_t diags_total(const struct diags *d);
 /* Stable sort by path then line, so output reads top to bottom per file. */
 void diags_sort(struct diags *d);
 void diags_print(const struct diags *d, FILE *out);

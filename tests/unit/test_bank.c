@@ -283,6 +283,28 @@ static void every_problem_in_one_run(void **state)
 	done(p);
 }
 
+/* Past the diagnostics cap, problems are still counted: a broken question
+ * must never slip into the bank because its error went unrecorded. */
+static void errors_past_the_cap(void **state)
+{
+	(void)state;
+	size_t cap = 64 * 1024;
+	char *text = malloc(cap);
+	size_t o = (size_t)snprintf(text, cap, "# T\n\n");
+	for (int i = 0; i < 600; i++) /* two errors each: no id, no difficulty */
+		o += (size_t)snprintf(text + o, cap - o,
+		                      "## Question without metadata\n\n### Answer\nx\n\n");
+	snprintf(text + o, cap - o,
+	         "## A question with a bad id\nid: BAD ID\ndifficulty: 1\n\n### Answer\nx\n");
+	struct parsed *p = parse_as("questions/t.md", text);
+	assert_int_equal(p->b.nq, 0);
+	assert_true(p->d.dropped > 0);
+	assert_int_equal(diags_total(&p->d), 1201);
+	assert_int_not_equal(p->rc, SB_OK);
+	done(p);
+	free(text);
+}
+
 static void markdown_round_trip(void **state)
 {
 	(void)state;
@@ -361,6 +383,7 @@ int main(void)
 	    cmocka_unit_test(length_caps),
 	    cmocka_unit_test(file_level_problems),
 	    cmocka_unit_test(every_problem_in_one_run),
+	    cmocka_unit_test(errors_past_the_cap),
 	    cmocka_unit_test(markdown_round_trip),
 	    cmocka_unit_test(hash_tracks_content),
 	    cmocka_unit_test(json_shape),
