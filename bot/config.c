@@ -22,7 +22,6 @@ static const char *const section_names[SEC_COUNT] = {"bot", "discord", "slack", 
 
 enum key_type {
 	K_STR,    /* non-empty text */
-	K_OPTSTR, /* text, may be empty */
 	K_ENUM,   /* one of names[] -> int index */
 	K_INT,    /* whole number in [min, max] */
 	K_DUR,    /* duration in [min, max] seconds */
@@ -199,8 +198,6 @@ static bool set_value(struct config *c, const struct cfg_key *k, char *base, con
 			snprintf(err, errsz, "must not be empty");
 			return false;
 		}
-		/* fall through */
-	case K_OPTSTR:
 		if (strlen(val) > 1024) {
 			snprintf(err, errsz, "too long (at most 1024 characters)");
 			return false;

@@ -53,11 +53,6 @@ static char *print(cJSON *root)
 	return out;
 }
 
-char *bank_question_json(const struct bank_question *q)
-{
-	return print(question_obj(q));
-}
-
 char *bank_export_json(const struct bank *b, const char *topic)
 {
 	if (topic && !bank_topic(b, topic))

@@ -11,7 +11,5 @@
 /* topic == NULL: every topic. NULL only if the topic does not exist. */
 char *bank_export_json(const struct bank *b, const char *topic);
 char *bank_export_markdown(const struct bank *b, const char *topic);
-/* One question as JSON (the same object as in the "questions" array). */
-char *bank_question_json(const struct bank_question *q);
 
 #endif

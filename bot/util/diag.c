@@ -90,12 +90,3 @@ void diags_print(const struct diags *d, FILE *out)
 	if (d->dropped)
 		fprintf(out, "(%zu more problems not shown)\n", d->dropped);
 }
-
-size_t diags_count(const struct diags *d, const char *needle)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->v[i].msg, needle))
-			c++;
-	return c;
-}

@@ -30,7 +30,5 @@ size_t diags_total(const struct diags *d);
 /* Stable sort by path then line, so output reads top to bottom per file. */
 void diags_sort(struct diags *d);
 void diags_print(const struct diags *d, FILE *out);
-/* Number of diagnostics whose message contains needle (for tests). */
-size_t diags_count(const struct diags *d, const char *needle);
 
 #endif
