@@ -27,7 +27,7 @@ enum sb_rc buf_addc(struct buf *b, char c);
 enum sb_rc buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3))); /* gcc/clang: checks the format */
 enum sb_rc buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0))); /* gcc/clang: checks callers' formats */
+    __attribute__((format(printf, 2, 0))); /* gcc/clang: checks callers' formats */
 /* Hands the data to the caller (free() it) and resets the buffer. Never NULL. */
 char *buf_take(struct buf *b);
 /* "" when empty, never NULL; borrowed. */
