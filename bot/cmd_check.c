@@ -17,6 +17,15 @@ static bool channel_wants(const struct cfg_channel *ch, const struct bank_questi
 	return false;
 }
 
+/* How many questions of the bank the channel may be asked. */
+static size_t channel_pool(const struct cfg_channel *ch, const struct bank *b)
+{
+	size_t pool = 0;
+	for (size_t q = 0; q < b->nq; q++)
+		pool += channel_wants(ch, &b->q[q]);
+	return pool;
+}
+
 /* What only config and bank together can tell: topics that do not exist,
  * a channel whose filter leaves nothing to ask. */
 static void cross_check(struct cmd_ctx *ctx)
@@ -37,10 +46,7 @@ static void cross_check(struct cmd_ctx *ctx)
 		}
 		if (!topics_ok)
 			continue;
-		size_t pool = 0;
-		for (size_t q = 0; q < ctx->bank.nq; q++)
-			pool += channel_wants(ch, &ctx->bank.q[q]);
-		if (pool == 0)
+		if (channel_pool(ch, &ctx->bank) == 0)
 			diag_add(
 			    &ctx->diags, c->path, ch->line,
 			    "[channel \"%s\"]: no question matches its topics and difficulty %d-%d",
@@ -67,9 +73,7 @@ static void summary(struct cmd_ctx *ctx)
 	for (size_t i = 0; i < c->nchannels; i++) {
 		const struct cfg_channel *ch = &c->channels[i];
 		char sched[64], win[32], rev[32];
-		size_t pool = 0;
-		for (size_t q = 0; q < b->nq; q++)
-			pool += channel_wants(ch, &b->q[q]);
+		size_t pool = channel_pool(ch, b);
 		printf("    %-16s %s  %s %s  answer %s, review %s, %s  pool %zu questions\n",
 		       ch->name, ch->id, sched_format(&ch->schedule, sched, sizeof sched),
 		       ch->timezone, dur_format(ch->answer_window, win, sizeof win),

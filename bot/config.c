@@ -186,6 +186,19 @@ static bool listen_ok(const char *v)
 	return true;
 }
 
+/* Slack ids: one of `kinds` (U/W users, C/G/D conversations), then
+ * capitals and digits. */
+static bool slack_id(const char *s, const char *kinds)
+{
+	size_t n = strlen(s);
+	if (n < 3 || n > 32 || !strchr(kinds, s[0]))
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!isupper((unsigned char)*p) && !isdigit((unsigned char)*p))
+			return false;
+	return true;
+}
+
 static bool set_value(struct config *c, const struct cfg_key *k, char *base, const char *val,
                       char *err, size_t errsz)
 {
@@ -271,11 +284,7 @@ static bool set_value(struct config *c, const struct cfg_key *k, char *base, con
 			if (k->type == K_SLUGS) {
 				ok = str_is_slug(v[i], 64);
 			} else {
-				ok = strlen(v[i]) >= 3 && strlen(v[i]) <= 32 &&
-				     (v[i][0] == 'U' || v[i][0] == 'W');
-				for (const char *p = v[i]; ok && *p; p++)
-					ok = isupper((unsigned char)*p) ||
-					     isdigit((unsigned char)*p);
+				ok = slack_id(v[i], "UW");
 			}
 			if (!ok) {
 				snprintf(err, errsz, "'%s' is not %s", v[i],
@@ -691,10 +700,7 @@ static void validate(struct parse_ctx *x)
 				         "Channel ID)",
 				         ch->name, ch->id);
 		} else {
-			bool ok = strchr("CGD", ch->id[0]) != NULL && strlen(ch->id) >= 3;
-			for (const char *p = ch->id; ok && *p; p++)
-				ok = isupper((unsigned char)*p) || isdigit((unsigned char)*p);
-			if (!ok)
+			if (!slack_id(ch->id, "CGD"))
 				diag_add(x->d, x->path, line,
 				         "[channel \"%s\"] id: '%s' is not a Slack channel id (C, "
 				         "G or D "

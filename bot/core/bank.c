@@ -746,6 +746,12 @@ static void add_topic(struct parser *P, const char *path)
 	t->count = b->nq - P->first_q;
 }
 
+static void too_big(struct diags *d, const char *path)
+{
+	diag_add(d, path, 0, "larger than %d KiB; split the topic into several files",
+	         BANK_MAX_FILE_BYTES / 1024);
+}
+
 enum sb_rc bank_parse(struct bank *b, const char *path, const char *text, size_t len,
                       struct diags *d)
 {
@@ -757,8 +763,7 @@ enum sb_rc bank_parse(struct bank *b, const char *path, const char *text, size_t
 	free(slug);
 
 	if (len > BANK_MAX_FILE_BYTES) {
-		diag_add(d, P.path, 0, "larger than %d KiB; split the topic into several files",
-		         BANK_MAX_FILE_BYTES / 1024);
+		too_big(d, P.path);
 		return SB_ERR_TOOBIG;
 	}
 	if (!str_is_slug(P.slug, 64))
@@ -833,9 +838,7 @@ enum sb_rc bank_load_dir(struct bank *b, const char *dir, struct diags *d)
 		buf_init(&text, BANK_MAX_FILE_BYTES);
 		enum sb_rc rc = buf_read_file(&text, buf_str(&path));
 		if (rc == SB_ERR_TOOBIG)
-			diag_add(d, buf_str(&path), 0,
-			         "larger than %d KiB; split the topic into several files",
-			         BANK_MAX_FILE_BYTES / 1024);
+			too_big(d, buf_str(&path));
 		else if (rc != SB_OK)
 			diag_add(d, buf_str(&path), 0, "cannot read: %s", strerror(errno));
 		else
