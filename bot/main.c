@@ -10,8 +10,10 @@
 #endif
 
 static const struct cmd_entry *const cmd_table[] = {
+    &cmd_sandbox_entry,
     &cmd_check_entry,
     &cmd_questions_entry,
+    &cmd_leaderboard_entry,
 };
 #define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
 

@@ -28,6 +28,9 @@ void log_msg(enum log_level l, const char *msg, const char *kv, ...)
 /* Writes s as a logfmt value into out (quoted and escaped when needed,
  * cut with "..." to fit); returns out. */
 char *log_quote(char *out, size_t outsz, const char *s);
+/* log_quote() into a temporary that lives until the end of the enclosing
+ * block: for use right in a log call's arguments. */
+#define log_q(s) log_quote((char[512]){0}, 512, (s))
 
 /* Writes a token in a form safe to log: at most its last 4 characters,
  * e.g. "...wxyz" ("(unset)" for NULL or empty). Returns out. */
