@@ -47,6 +47,17 @@ static const struct bank_question *round_question(struct core *c, const struct s
 	return q;
 }
 
+/* load_round() and the round's question; false (refused) if either is gone. */
+static bool load_round_question(struct core *c, const struct event *ev, int64_t id,
+                                struct st_round *r, struct st_channel *ch,
+                                const struct bank_question **q, enum sb_rc *rc)
+{
+	if (!load_round(c, ev, id, r, ch, rc))
+		return false;
+	*q = round_question(c, r);
+	return *q != NULL;
+}
+
 enum sb_rc core_answer_form(struct core *c, const struct event *ev, const struct st_round *r,
                             int64_t now)
 {
@@ -114,12 +125,10 @@ static enum sb_rc on_hint(struct core *c, const struct event *ev, const struct c
 {
 	struct st_round r;
 	struct st_channel ch;
+	const struct bank_question *q;
 	enum sb_rc rc;
-	if (!load_round(c, ev, id->num, &r, &ch, &rc))
+	if (!load_round_question(c, ev, id->num, &r, &ch, &q, &rc))
 		return rc;
-	const struct bank_question *q = round_question(c, &r);
-	if (!q)
-		return SB_OK;
 	if (!q->nhints) {
 		core_reply(c, "This question has no hints.");
 		return SB_OK;
@@ -155,8 +164,7 @@ static enum sb_rc on_hint(struct core *c, const struct event *ev, const struct c
 		else if (!fresh && open)
 			buf_adds(&b, "\nThat was the last hint.");
 	}
-	struct action *a = core_reply(c, "%s", buf_str(&b));
-	(void)a;
+	core_reply(c, "%s", buf_str(&b));
 	buf_free(&b);
 	return SB_OK;
 }
@@ -165,12 +173,10 @@ static enum sb_rc on_pick(struct core *c, const struct event *ev, const struct c
 {
 	struct st_round r;
 	struct st_channel ch;
+	const struct bank_question *q;
 	enum sb_rc rc;
-	if (!load_round(c, ev, id->num, &r, &ch, &rc))
+	if (!load_round_question(c, ev, id->num, &r, &ch, &q, &rc))
 		return rc;
-	const struct bank_question *q = round_question(c, &r);
-	if (!q)
-		return SB_OK;
 	if (q->correct < 0 || (size_t)id->arg >= q->nchoices) {
 		core_reply(c, "%s", stale);
 		return SB_OK;
@@ -456,12 +462,10 @@ static enum sb_rc on_answer_form(struct core *c, const struct event *ev, const s
 {
 	struct st_round r;
 	struct st_channel ch;
+	const struct bank_question *q;
 	enum sb_rc rc;
-	if (!load_round(c, ev, id->num, &r, &ch, &rc))
+	if (!load_round_question(c, ev, id->num, &r, &ch, &q, &rc))
 		return rc;
-	const struct bank_question *q = round_question(c, &r);
-	if (!q)
-		return SB_OK;
 	if (r.state == ROUND_SKIPPED || q->correct >= 0) {
 		core_reply(c, "This round takes no written answers.");
 		return SB_OK;

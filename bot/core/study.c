@@ -41,6 +41,15 @@ static bool admin_only(struct core *c, const struct event *ev, const char *what)
 	return false;
 }
 
+/* An admin command in a study channel: false when refused (rc says
+ * whether the refusal itself failed). */
+static bool admin_here(struct core *c, const struct event *ev, const char *what,
+                       struct st_channel *ch, enum sb_rc *rc)
+{
+	*rc = SB_OK;
+	return admin_only(c, ev, what) && this_channel(c, ev, ch, rc);
+}
+
 /* --- answer ---------------------------------------------------------------------- */
 
 static enum sb_rc cmd_answer(struct core *c, const struct event *ev, int64_t now)
@@ -468,11 +477,9 @@ static enum sb_rc cmd_setup(struct core *c, const struct event *ev, int64_t now)
 
 static enum sb_rc cmd_post(struct core *c, const struct event *ev, int64_t now)
 {
-	if (!admin_only(c, ev, "post a question now"))
-		return SB_OK;
 	struct st_channel ch;
 	enum sb_rc rc;
-	if (!this_channel(c, ev, &ch, &rc))
+	if (!admin_here(c, ev, "post a question now", &ch, &rc))
 		return rc;
 	struct st_round r;
 	rc = store_round_latest(c->st, ch.id, &r);
@@ -503,11 +510,9 @@ static enum sb_rc cmd_post(struct core *c, const struct event *ev, int64_t now)
 
 static enum sb_rc cmd_skip(struct core *c, const struct event *ev, int64_t now)
 {
-	if (!admin_only(c, ev, "skip rounds"))
-		return SB_OK;
 	struct st_channel ch;
 	enum sb_rc rc;
-	if (!this_channel(c, ev, &ch, &rc))
+	if (!admin_here(c, ev, "skip rounds", &ch, &rc))
 		return rc;
 	struct st_round r;
 	rc = store_round_latest(c->st, ch.id, &r);
@@ -553,11 +558,9 @@ static enum sb_rc cmd_skip(struct core *c, const struct event *ev, int64_t now)
 
 static enum sb_rc cmd_pause(struct core *c, const struct event *ev, bool pause)
 {
-	if (!admin_only(c, ev, pause ? "pause rounds" : "resume rounds"))
-		return SB_OK;
 	struct st_channel ch;
 	enum sb_rc rc;
-	if (!this_channel(c, ev, &ch, &rc))
+	if (!admin_here(c, ev, pause ? "pause rounds" : "resume rounds", &ch, &rc))
 		return rc;
 	if (ch.paused == pause) {
 		core_reply(c, pause ? "Rounds are already paused here." : "Rounds are not paused.");
@@ -623,11 +626,9 @@ static enum sb_rc csv_row(void *ud, int ncols, const char *const *cols)
 
 static enum sb_rc cmd_export(struct core *c, const struct event *ev)
 {
-	if (!admin_only(c, ev, "export data"))
-		return SB_OK;
 	struct st_channel ch;
 	enum sb_rc rc;
-	if (!this_channel(c, ev, &ch, &rc))
+	if (!admin_here(c, ev, "export data", &ch, &rc))
 		return rc;
 	static const char *const tables[] = {"answers", "ratings", "ledger"};
 	struct action *a = core_reply(c, "Answers, ratings and the points ledger of this channel, "
