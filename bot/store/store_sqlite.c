@@ -724,25 +724,36 @@ static enum sb_rc exec_fixed(struct store *s, const char *sql, const char *ctx)
 	return SB_OK;
 }
 
+/* The schema version, refusing one this build does not know: its tables
+ * may mean something else now, and writing to them could lose data. */
+static enum sb_rc known_version(struct store *s, int *version)
+{
+	int v = store_schema_version(s);
+	if (v < 0)
+		return SB_ERR_IO;
+	if (v > STORE_SCHEMA_VERSION) {
+		seterr(s,
+		       "the database is at schema version %d, newer than this studybot knows "
+		       "(%d): run a newer studybot, or restore a backup made for this one",
+		       v, STORE_SCHEMA_VERSION);
+		return SB_ERR_INVALID;
+	}
+	*version = v;
+	return SB_OK;
+}
+
 /* Brings the schema to STORE_SCHEMA_VERSION, one transaction per step, so
  * a crash leaves the database at some whole version. */
 static enum sb_rc migrate(struct store *s)
 {
 	for (;;) {
-		int v = store_schema_version(s);
-		if (v < 0)
-			return SB_ERR_IO;
-		if (v > STORE_SCHEMA_VERSION) {
-			seterr(
-			    s,
-			    "the database is at schema version %d, newer than this studybot knows "
-			    "(%d): run a newer studybot, or restore a backup made for this one",
-			    v, STORE_SCHEMA_VERSION);
-			return SB_ERR_INVALID;
-		}
+		int v;
+		enum sb_rc rc = known_version(s, &v);
+		if (rc)
+			return rc;
 		if (v == STORE_SCHEMA_VERSION)
 			return SB_OK;
-		enum sb_rc rc = exec_fixed(s, "BEGIN IMMEDIATE", "migrate");
+		rc = exec_fixed(s, "BEGIN IMMEDIATE", "migrate");
 		if (rc)
 			return rc;
 		/* Another process may have migrated while we waited for the lock. */
@@ -774,6 +785,11 @@ static enum sb_rc configure(struct store *s, bool in_memory)
 	enum sb_rc rc = exec_fixed(s, "PRAGMA foreign_keys = ON", "store_open");
 	if (rc)
 		return rc;
+	/* Before anything below changes the file (the journal mode sticks). */
+	int version;
+	rc = known_version(s, &version);
+	if (rc)
+		return rc;
 	if (!in_memory) {
 		/* WAL: readers never block the writer, and a commit is one append
 		 * plus one sync. */
@@ -794,6 +810,19 @@ static enum sb_rc configure(struct store *s, bool in_memory)
 		if (rc)
 			return rc;
 	}
+	/* A cap, not an allocation (pages are cached as they are read): the
+	 * default 2 MiB cannot hold a large channel's leaderboard indexes, and
+	 * a big batch spills dirty pages to the WAL over and over. */
+	rc = exec_fixed(s, "PRAGMA cache_size = -65536", "store_open");
+	if (rc)
+		return rc;
+	/* Every write inside a savepoint (each event of a batch, each write
+	 * that is atomic on its own inside a caller's transaction) first saves
+	 * the pages it changes to a statement journal; kept on disk that is a
+	 * write call per page, for data that is thrown away at the release. */
+	rc = exec_fixed(s, "PRAGMA temp_store = MEMORY", "store_open");
+	if (rc)
+		return rc;
 	/* FULL syncs the WAL on every commit: what a member has been told is
 	 * recorded survives a power cut, not only a crash. */
 	return exec_fixed(s, "PRAGMA synchronous = FULL", "store_open");

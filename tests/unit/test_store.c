@@ -110,9 +110,9 @@ static struct store *S(void **state)
 	return ((struct fx *)*state)->s;
 }
 
-/* Reads one integer straight from the file, past the store: for what the
- * interface has no reader of (a question's hash, the retired flag). Only
- * on the file backend; returns false on the in-memory one. */
+/* Reads one value as text straight from the file, past the store: for
+ * what the interface has no reader of (a question's hash, the retired
+ * flag). Only on the file backend; returns false on the in-memory one. */
 static bool raw_text(void **state, const char *sql, char *out, size_t outsz)
 {
 	struct fx *f = *state;
@@ -800,6 +800,92 @@ static void leaderboard(void **state)
 	assert_int_equal(n, 4);
 }
 
+/* Every member's rank and the top of the board, against totals kept here
+ * the slow way, after random entries (negative and zero ones too) and
+ * after members are forgotten. */
+struct tally {
+	bool has;
+	long points;
+	int64_t reached;
+	bool gone;
+};
+
+static long brute_rank(const struct tally *t, const int64_t *ids, int n, int i)
+{
+	if (!t[i].has || t[i].gone)
+		return 0;
+	long ahead = 0;
+	for (int j = 0; j < n; j++) {
+		if (j == i || !t[j].has || t[j].gone)
+			continue;
+		if (t[j].points > t[i].points ||
+		    (t[j].points == t[i].points &&
+		     (t[j].reached < t[i].reached ||
+		      (t[j].reached == t[i].reached && ids[j] < ids[i]))))
+			ahead++;
+	}
+	return ahead + 1;
+}
+
+static void check_board(struct store *s, int64_t ch, const struct tally *t, const int64_t *ids,
+                        int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct st_rank top[5], me;
+		size_t ntop;
+		OK(store_leaderboard(s, ch, "all", "", 5, ids[i], top, &ntop, &me));
+		long want = brute_rank(t, ids, n, i);
+		if (me.rank != want)
+			fail_msg("member %d: rank %ld, want %ld", i, me.rank, want);
+		assert_int_equal(me.points, want ? t[i].points : 0);
+		for (size_t k = 0; k < ntop; k++) {
+			int j = (int)(top[k].member_id - ids[0]);
+			assert_int_equal(brute_rank(t, ids, n, j), (long)k + 1);
+			assert_int_equal(top[k].points, t[j].points);
+			assert_int_equal(top[k].reached_at, t[j].reached);
+		}
+	}
+}
+
+static void leaderboard_random(void **state)
+{
+	struct store *s = S(state);
+	enum { N = 30 };
+	int64_t ch = channel(s, "C1"), ids[N];
+	struct tally t[N];
+	memset(t, 0, sizeof t);
+	OK(store_begin(s));
+	for (int i = 0; i < N; i++) {
+		char ext[16];
+		snprintf(ext, sizeof ext, "U%02d", i);
+		ids[i] = member(s, ext, ext);
+		if (i)
+			assert_int_equal(ids[i], ids[i - 1] + 1);
+	}
+	const char *periods[] = {"all", "w1"};
+	uint32_t x = 2463534242u;
+	for (int k = 0; k < 600; k++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		int i = (int)(x % N);
+		int points = (int)((x >> 8) % 9) - 2;        /* -2..6: ties, zeros, drops */
+		int64_t at = T0 + (int64_t)((x >> 16) % 50); /* equal times happen too */
+		ledger(s, ch, ids[i], points, "answer", (x & 1) ? "sql" : "", at, periods, 2);
+		if (!t[i].has || points != 0)
+			t[i].reached = at;
+		t[i].has = true;
+		t[i].points += points;
+	}
+	OK(store_commit(s));
+	check_board(s, ch, t, ids, N);
+	for (int i = 0; i < N; i += 7) {
+		OK(store_forget_member(s, ids[i]));
+		t[i].gone = true;
+	}
+	check_board(s, ch, t, ids, N);
+}
+
 static void topic_stats_and_best(void **state)
 {
 	struct store *s = S(state);
@@ -1407,12 +1493,16 @@ static void newer_database_refused(void **state)
 	assert_non_null(strstr(err, "9999"));
 	assert_non_null(strstr(err, "newer"));
 
-	/* and left as it was */
+	/* and left as it was, journal mode included */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 9999);
+	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "delete");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	remove_db(path);
@@ -1444,6 +1534,7 @@ int main(void)
 	    T(hints),
 	    T(ratings),
 	    T(leaderboard),
+	    T(leaderboard_random),
 	    T(topic_stats_and_best),
 	    T(streaks),
 	    T(reminders),
