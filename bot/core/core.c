@@ -385,8 +385,8 @@ enum sb_rc core_batch_end(struct core *c)
 		return SB_OK;
 	enum sb_rc rc = store_commit(c->st);
 	if (rc != SB_OK) {
-		/* Nothing of the batch is durable, so nothing of it may be said. */
-		store_rollback(c->st);
+		/* A failed commit has already undone the batch (store.h): nothing
+		 * of it is durable, so nothing of it may be said. */
 		actions_truncate(&c->out, c->committed);
 		return rc;
 	}

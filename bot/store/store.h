@@ -51,6 +51,7 @@ const char *store_errmsg(const struct store *s);
 int store_schema_version(struct store *s);
 
 enum sb_rc store_begin(struct store *s);
+/* A failed commit undoes its own level itself: do not roll back after it. */
 enum sb_rc store_commit(struct store *s);
 void store_rollback(struct store *s);
 
