@@ -699,6 +699,56 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 	return xrealloc(p, *cap * size);
 }
 
+/* Steps st to its end, one row of `size` bytes (zeroed, then fill()ed) per
+ * result row, into a new array (*rows, *n; NULL and 0 when empty). On
+ * failure the rows so far go to drop (NULL: free) and *rows stays NULL. */
+static enum sb_rc collect(struct store *s, sqlite3_stmt *st, const char *ctx, size_t size,
+                          enum sb_rc (*fill)(struct store *, sqlite3_stmt *, void *, const char *),
+                          void (*drop)(void *, size_t), void **rows, size_t *n)
+{
+	char *v = NULL;
+	size_t cnt = 0, cap = 0;
+	enum sb_rc rc = SB_OK;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		v = grow(v, &cap, cnt, size);
+		memset(v + cnt * size, 0, size);
+		rc = fill(s, st, v + cnt * size, ctx);
+		if (rc)
+			break;
+		cnt++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = fail(s, ctx);
+	done(st);
+	if (rc) {
+		if (drop)
+			drop(v, cnt);
+		else
+			free(v);
+		return rc;
+	}
+	*rows = v;
+	*n = cnt;
+	return SB_OK;
+}
+
+/* The typed free functions, in the shape collect() calls. */
+static void drop_questions(void *v, size_t n)
+{
+	store_questions_free(v, n);
+}
+
+static void drop_answers(void *v, size_t n)
+{
+	store_answers_free(v, n);
+}
+
+static void drop_outbox(void *v, size_t n)
+{
+	store_outbox_free(v, n);
+}
+
 /* --- open, close, transactions --------------------------------------------- */
 
 const char *store_errmsg(const struct store *s)
@@ -1185,6 +1235,11 @@ enum sb_rc store_channel_by_id(struct store *s, int64_t id, struct st_channel *o
 	return channel_one(s, st, out, ctx);
 }
 
+static enum sb_rc row_channels(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	return read_channel(s, st, row, ctx);
+}
+
 enum sb_rc store_channels(struct store *s, struct st_channel **out, size_t *n)
 {
 	static const char ctx[] = "store_channels";
@@ -1193,27 +1248,10 @@ enum sb_rc store_channels(struct store *s, struct st_channel **out, size_t *n)
 	sqlite3_stmt *st = stmt(s, Q_CHANNELS, ctx);
 	if (!st)
 		return SB_ERR_IO;
-	struct st_channel *v = NULL;
-	size_t cnt = 0, cap = 0;
-	enum sb_rc rc = SB_OK;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		rc = read_channel(s, st, &v[cnt], ctx);
-		if (rc)
-			break;
-		cnt++;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = fail(s, ctx);
-	done(st);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_channels, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_channel_set_paused(struct store *s, int64_t id, bool paused)
@@ -1340,6 +1378,27 @@ void store_questions_free(struct st_question *q, size_t n)
 	free(q);
 }
 
+static enum sb_rc row_questions_added(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_question *q = row;
+	col_copy(st, 0, q->qid, sizeof q->qid);
+	col_copy(st, 1, q->workspace, sizeof q->workspace);
+	col_copy(st, 2, q->topic, sizeof q->topic);
+	q->difficulty = sqlite3_column_int(st, 3);
+	q->prompt = col_dup(st, 4);
+	q->body = col_dup(st, 5);
+	q->answer = col_dup(st, 6);
+	q->hints = col_dup(st, 7);
+	q->key_points = col_dup(st, 8);
+	q->choices = col_dup(st, 9);
+	q->correct = sqlite3_column_int(st, 10);
+	q->added_by = sqlite3_column_int64(st, 11);
+	q->created_at = sqlite3_column_int64(st, 12);
+	return SB_OK;
+}
+
 enum sb_rc store_questions_added(struct store *s, const char *workspace, struct st_question **out,
                                  size_t *n)
 {
@@ -1351,36 +1410,20 @@ enum sb_rc store_questions_added(struct store *s, const char *workspace, struct 
 		return SB_ERR_IO;
 	if (bind_text(st, 1, workspace ? workspace : ""))
 		return failed(s, st, ctx);
-	struct st_question *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		struct st_question *q = &v[cnt++];
-		memset(q, 0, sizeof *q);
-		col_copy(st, 0, q->qid, sizeof q->qid);
-		col_copy(st, 1, q->workspace, sizeof q->workspace);
-		col_copy(st, 2, q->topic, sizeof q->topic);
-		q->difficulty = sqlite3_column_int(st, 3);
-		q->prompt = col_dup(st, 4);
-		q->body = col_dup(st, 5);
-		q->answer = col_dup(st, 6);
-		q->hints = col_dup(st, 7);
-		q->key_points = col_dup(st, 8);
-		q->choices = col_dup(st, 9);
-		q->correct = sqlite3_column_int(st, 10);
-		q->added_by = sqlite3_column_int64(st, 11);
-		q->created_at = sqlite3_column_int64(st, 12);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		store_questions_free(v, cnt);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
+	void *rows = NULL;
+	enum sb_rc rc =
+	    collect(s, st, ctx, sizeof **out, row_questions_added, drop_questions, &rows, n);
+	*out = rows;
+	return rc;
+}
+
+static enum sb_rc row_question_usage(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_usage *u = row;
+	col_copy(st, 0, u->qid, sizeof u->qid);
+	u->last_asked = sqlite3_column_int64(st, 1);
 	return SB_OK;
 }
 
@@ -1395,25 +1438,10 @@ enum sb_rc store_question_usage(struct store *s, int64_t channel_id, struct st_u
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, channel_id))
 		return failed(s, st, ctx);
-	struct st_usage *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		col_copy(st, 0, v[cnt].qid, sizeof v[cnt].qid);
-		v[cnt].last_asked = sqlite3_column_int64(st, 1);
-		cnt++;
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_question_usage, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 /* --- rounds ---------------------------------------------------------------- */
@@ -1508,6 +1536,14 @@ enum sb_rc store_round_by_message(struct store *s, const char *message_id, struc
 	return round_one(s, st, out, ctx);
 }
 
+static enum sb_rc row_rounds_active(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	read_round(st, row);
+	return SB_OK;
+}
+
 enum sb_rc store_rounds_active(struct store *s, struct st_round **out, size_t *n)
 {
 	static const char ctx[] = "store_rounds_active";
@@ -1516,23 +1552,10 @@ enum sb_rc store_rounds_active(struct store *s, struct st_round **out, size_t *n
 	sqlite3_stmt *st = stmt(s, Q_ROUNDS_ACTIVE, ctx);
 	if (!st)
 		return SB_ERR_IO;
-	struct st_round *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		read_round(st, &v[cnt++]);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_rounds_active, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_round_update(struct store *s, const struct st_round *r)
@@ -1652,6 +1675,14 @@ void store_answers_free(struct st_answer *a, size_t n)
 	free(a);
 }
 
+static enum sb_rc row_answers(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	read_answer(st, row);
+	return SB_OK;
+}
+
 enum sb_rc store_answers(struct store *s, int64_t round_id, struct st_answer **out, size_t *n)
 {
 	static const char ctx[] = "store_answers";
@@ -1662,23 +1693,10 @@ enum sb_rc store_answers(struct store *s, int64_t round_id, struct st_answer **o
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, round_id))
 		return failed(s, st, ctx);
-	struct st_answer *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		read_answer(st, &v[cnt++]);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		store_answers_free(v, cnt);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_answers, drop_answers, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_answer_set_label(struct store *s, int64_t id, int label, int kp_hits)
@@ -1775,6 +1793,19 @@ enum sb_rc store_rating_put(struct store *s, int64_t answer_id, int64_t rater_id
 	return tx_end(s, rating_put(s, answer_id, rater_id, stars, now, replaced));
 }
 
+static enum sb_rc row_rating_summary(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_rating_sum *r = row;
+	r->answer_id = sqlite3_column_int64(st, 0);
+	r->member_id = sqlite3_column_int64(st, 1);
+	r->count = sqlite3_column_int(st, 2);
+	r->assigned = sqlite3_column_int(st, 3);
+	r->avg = sqlite3_column_double(st, 4);
+	return SB_OK;
+}
+
 enum sb_rc store_rating_summary(struct store *s, int64_t round_id, struct st_rating_sum **out,
                                 size_t *n)
 {
@@ -1786,28 +1817,10 @@ enum sb_rc store_rating_summary(struct store *s, int64_t round_id, struct st_rat
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, round_id))
 		return failed(s, st, ctx);
-	struct st_rating_sum *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		struct st_rating_sum *r = &v[cnt++];
-		r->answer_id = sqlite3_column_int64(st, 0);
-		r->member_id = sqlite3_column_int64(st, 1);
-		r->count = sqlite3_column_int(st, 2);
-		r->assigned = sqlite3_column_int(st, 3);
-		r->avg = sqlite3_column_double(st, 4);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_rating_summary, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_ratings_given(struct store *s, int64_t round_id, int64_t rater_id, int *n)
@@ -2024,6 +2037,18 @@ enum sb_rc store_points_by_reason(struct store *s, int64_t channel_id, int64_t m
 	return SB_OK;
 }
 
+static enum sb_rc row_topic_stats(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_topic_stat *t = row;
+	col_copy(st, 0, t->topic, sizeof t->topic);
+	t->answered = (long)sqlite3_column_int64(st, 1);
+	t->rated = (long)sqlite3_column_int64(st, 2);
+	t->avg = sqlite3_column_double(st, 3);
+	return SB_OK;
+}
+
 enum sb_rc store_topic_stats(struct store *s, int64_t channel_id, int64_t member_id,
                              struct st_topic_stat **out, size_t *n)
 {
@@ -2035,28 +2060,10 @@ enum sb_rc store_topic_stats(struct store *s, int64_t channel_id, int64_t member
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, channel_id) | bind_i64(st, 2, member_id))
 		return failed(s, st, ctx);
-	struct st_topic_stat *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		struct st_topic_stat *t = &v[cnt++];
-		memset(t, 0, sizeof *t);
-		col_copy(st, 0, t->topic, sizeof t->topic);
-		t->answered = (long)sqlite3_column_int64(st, 1);
-		t->rated = (long)sqlite3_column_int64(st, 2);
-		t->avg = sqlite3_column_double(st, 3);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_topic_stats, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_best_answers(struct store *s, int64_t channel_id, int64_t from, int64_t to,
@@ -2132,6 +2139,20 @@ enum sb_rc store_streak_put(struct store *s, const struct st_streak *k)
 	return finish(s, st, ctx);
 }
 
+static enum sb_rc row_streaks(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_streak *k = row;
+	k->member_id = sqlite3_column_int64(st, 0);
+	k->channel_id = sqlite3_column_int64(st, 1);
+	k->current = sqlite3_column_int(st, 2);
+	k->best = sqlite3_column_int(st, 3);
+	k->freezes = sqlite3_column_int(st, 4);
+	k->last_round_id = sqlite3_column_int64(st, 5);
+	return SB_OK;
+}
+
 enum sb_rc store_streaks(struct store *s, int64_t channel_id, struct st_streak **out, size_t *n)
 {
 	static const char ctx[] = "store_streaks";
@@ -2142,29 +2163,10 @@ enum sb_rc store_streaks(struct store *s, int64_t channel_id, struct st_streak *
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, channel_id))
 		return failed(s, st, ctx);
-	struct st_streak *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		struct st_streak *k = &v[cnt++];
-		k->member_id = sqlite3_column_int64(st, 0);
-		k->channel_id = sqlite3_column_int64(st, 1);
-		k->current = sqlite3_column_int(st, 2);
-		k->best = sqlite3_column_int(st, 3);
-		k->freezes = sqlite3_column_int(st, 4);
-		k->last_round_id = sqlite3_column_int64(st, 5);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_streaks, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_remind_set(struct store *s, int64_t member_id, int64_t channel_id, bool on)
@@ -2178,6 +2180,14 @@ enum sb_rc store_remind_set(struct store *s, int64_t member_id, int64_t channel_
 	return finish(s, st, ctx);
 }
 
+static enum sb_rc row_remind_members(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
+	return SB_OK;
+}
+
 enum sb_rc store_remind_members(struct store *s, int64_t channel_id, int64_t **out, size_t *n)
 {
 	static const char ctx[] = "store_remind_members";
@@ -2188,23 +2198,10 @@ enum sb_rc store_remind_members(struct store *s, int64_t channel_id, int64_t **o
 		return SB_ERR_IO;
 	if (bind_i64(st, 1, channel_id))
 		return failed(s, st, ctx);
-	int64_t *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		v[cnt++] = sqlite3_column_int64(st, 0);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		free(v);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc = collect(s, st, ctx, sizeof **out, row_remind_members, NULL, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_card_get(struct store *s, int64_t member_id, const char *qid, struct st_card *out)
@@ -2313,6 +2310,21 @@ void store_outbox_free(struct st_outbox *o, size_t n)
 	free(o);
 }
 
+static enum sb_rc row_outbox_pending(struct store *s, sqlite3_stmt *st, void *row, const char *ctx)
+{
+	(void)s;
+	(void)ctx;
+	struct st_outbox *o = row;
+	o->id = sqlite3_column_int64(st, 0);
+	o->channel_id = sqlite3_column_int64(st, 1);
+	o->round_id = sqlite3_column_int64(st, 2);
+	col_copy(st, 3, o->kind, sizeof o->kind);
+	col_copy(st, 4, o->nonce, sizeof o->nonce);
+	o->payload = col_dup(st, 5);
+	o->created_at = sqlite3_column_int64(st, 6);
+	return SB_OK;
+}
+
 enum sb_rc store_outbox_pending(struct store *s, struct st_outbox **out, size_t *n)
 {
 	static const char ctx[] = "store_outbox_pending";
@@ -2321,31 +2333,11 @@ enum sb_rc store_outbox_pending(struct store *s, struct st_outbox **out, size_t 
 	sqlite3_stmt *st = stmt(s, Q_OUTBOX_PENDING, ctx);
 	if (!st)
 		return SB_ERR_IO;
-	struct st_outbox *v = NULL;
-	size_t cnt = 0, cap = 0;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		v = grow(v, &cap, cnt, sizeof *v);
-		struct st_outbox *o = &v[cnt++];
-		memset(o, 0, sizeof *o);
-		o->id = sqlite3_column_int64(st, 0);
-		o->channel_id = sqlite3_column_int64(st, 1);
-		o->round_id = sqlite3_column_int64(st, 2);
-		col_copy(st, 3, o->kind, sizeof o->kind);
-		col_copy(st, 4, o->nonce, sizeof o->nonce);
-		o->payload = col_dup(st, 5);
-		o->created_at = sqlite3_column_int64(st, 6);
-	}
-	if (step != SQLITE_DONE) {
-		enum sb_rc rc = fail(s, ctx);
-		done(st);
-		store_outbox_free(v, cnt);
-		return rc;
-	}
-	done(st);
-	*out = v;
-	*n = cnt;
-	return SB_OK;
+	void *rows = NULL;
+	enum sb_rc rc =
+	    collect(s, st, ctx, sizeof **out, row_outbox_pending, drop_outbox, &rows, n);
+	*out = rows;
+	return rc;
 }
 
 enum sb_rc store_once(struct store *s, int64_t channel_id, const char *key, int64_t now,
