@@ -15,7 +15,10 @@ void console_init(struct console *k, struct core *core, FILE *out, bool color, c
 	k->core = core;
 	k->out = out;
 	k->color = color;
-	k->zone = zone;
+	/* Loaded once: every transcript line is stamped with it. UTC if the
+	 * name is unknown, so a bad zone costs only the display. */
+	if (tz_load(zone, &k->zone) != SB_OK && tz_load("UTC", &k->zone) != SB_OK)
+		k->zone = NULL;
 }
 
 void console_free(struct console *k)
@@ -27,6 +30,7 @@ void console_free(struct console *k)
 	free(k->msgs);
 	free(k->form_id);
 	free(k->form_value);
+	tz_free(k->zone);
 	memset(k, 0, sizeof *k);
 }
 
@@ -94,16 +98,9 @@ static void put_msg(struct console *k, const struct chat_msg *m, const char *ind
 
 static void stamp(struct console *k, int64_t now)
 {
-	struct civil cv;
-	struct tz *z = NULL;
-	if (tz_load(k->zone, &z) != SB_OK)
-		z = NULL;
-	if (z) {
-		tz_local(z, now, &cv);
-		tz_free(z);
-	} else {
-		memset(&cv, 0, sizeof cv);
-	}
+	struct civil cv = {0};
+	if (k->zone)
+		tz_local(k->zone, now, &cv);
 	fprintf(k->out, "%s[%02d:%02d]%s ", k->color ? DIM : "", cv.hour, cv.min,
 	        k->color ? RESET : "");
 }

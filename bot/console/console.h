@@ -26,7 +26,7 @@ struct console {
 	struct core *core;
 	FILE *out;
 	bool color;
-	const char *zone; /* how transcript times are shown */
+	struct tz *zone; /* how transcript times are shown; owned */
 	struct console_msg *msgs;
 	size_t nmsgs, cap;
 	unsigned long seq;
