@@ -70,35 +70,12 @@ const struct tz *core_zone(struct core *c, const char *name)
  * them per workspace: those of every workspace with a channel, and of none. */
 enum sb_rc core_load_added(struct core *c)
 {
-	struct st_channel *chs = NULL;
-	size_t nch = 0;
-	enum sb_rc rc = store_channels(c->st, &chs, &nch);
-	if (rc != SB_OK)
-		return rc;
+	/* Every workspace's: rotation filters by the channel's workspace. */
 	struct st_question *q = NULL;
 	size_t n = 0;
-	for (size_t k = 0; rc == SB_OK && k <= nch; k++) {
-		const char *ws = k < nch ? chs[k].workspace : "";
-		bool seen = k < nch && !*ws; /* "" comes last, once */
-		for (size_t j = 0; j < k && j < nch && !seen; j++)
-			seen = strcmp(chs[j].workspace, ws) == 0;
-		if (seen)
-			continue;
-		struct st_question *more = NULL;
-		size_t nmore = 0;
-		rc = store_questions_added(c->st, ws, &more, &nmore);
-		if (rc == SB_OK && nmore) {
-			q = xrealloc(q, (n + nmore) * sizeof *q);
-			memcpy(q + n, more, nmore * sizeof *q); /* the strings move to q */
-			n += nmore;
-		}
-		free(more);
-	}
-	free(chs);
-	if (rc != SB_OK) {
-		store_questions_free(q, n);
+	enum sb_rc rc = store_questions_added(c->st, NULL, &q, &n);
+	if (rc != SB_OK)
 		return rc;
-	}
 	bank_free(&c->added);
 	bank_init(&c->added);
 	free(c->added_ws);
@@ -532,7 +509,7 @@ enum sb_rc core_apply_config(struct core *c, const struct config *cfg, const cha
 		rc = store_commit(c->st);
 	else
 		store_rollback(c->st);
-	return rc == SB_OK ? core_load_added(c) : rc;
+	return rc;
 }
 
 /* --- the clock ---------------------------------------------------------------------- */

@@ -461,8 +461,6 @@ static enum sb_rc cmd_setup(struct core *c, const struct event *ev, int64_t now)
 		}
 	}
 	rc = store_channel_put(c->st, &ch);
-	if (rc == SB_OK && !exists)
-		rc = core_load_added(c); /* its workspace's questions may be new to us */
 	if (rc != SB_OK)
 		return rc;
 	char sched[64];

@@ -116,7 +116,7 @@ struct st_question {
 };
 /* SB_ERR_INVALID when qid is taken (by the bank or another added question). */
 enum sb_rc store_question_add(struct store *s, const struct st_question *q);
-/* Every question added in this workspace. */
+/* Every question added in this workspace; workspace NULL: in every one. */
 enum sb_rc store_questions_added(struct store *s, const char *workspace, struct st_question **out,
                                  size_t *n);
 void store_questions_free(struct st_question *q, size_t n);

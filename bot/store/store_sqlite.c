@@ -364,7 +364,7 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_QUESTIONS_ADDED] =
         "SELECT qid, workspace, topic, difficulty, prompt, body, answer, hints, key_points, "
         "choices, correct, coalesce(added_by, 0), created_at FROM question "
-        "WHERE origin = 'added' AND workspace = ?1 ORDER BY id",
+        "WHERE origin = 'added' AND (?1 IS NULL OR workspace = ?1) ORDER BY id",
     [Q_QUESTION_USAGE] = "SELECT qid, max(scheduled_at) FROM round "
                          "WHERE channel_id = ?1 AND state <> 4 GROUP BY qid ORDER BY qid",
 
@@ -1408,7 +1408,7 @@ enum sb_rc store_questions_added(struct store *s, const char *workspace, struct 
 	sqlite3_stmt *st = stmt(s, Q_QUESTIONS_ADDED, ctx);
 	if (!st)
 		return SB_ERR_IO;
-	if (bind_text(st, 1, workspace ? workspace : ""))
+	if (bind_text(st, 1, workspace)) /* NULL binds NULL: every workspace */
 		return failed(s, st, ctx);
 	void *rows = NULL;
 	enum sb_rc rc =

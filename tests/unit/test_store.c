@@ -443,6 +443,15 @@ static void questions_added(void **state)
 	OK(store_questions_added(s, "W3", &v, &n));
 	assert_int_equal(n, 0);
 	store_questions_free(v, n);
+
+	/* NULL: every workspace's, in the order they were added. */
+	OK(store_questions_added(s, NULL, &v, &n));
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].qid, "w1-joins");
+	assert_string_equal(v[1].qid, "w2-only");
+	assert_string_equal(v[1].workspace, "W2");
+	assert_string_equal(v[2].qid, "w1-second");
+	store_questions_free(v, n);
 }
 
 /* --- rounds ---------------------------------------------------------------- */
