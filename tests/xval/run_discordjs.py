@@ -1,0 +1,374 @@
+#!/usr/bin/python3
+"""Cross-validation: the real discord.js against the fake Discord.
+
+If a mature, widely used client library works against the fake without
+tripping any of its checks, the fake's REST and gateway behaviour is not
+stricter (or looser) than Discord in the ways that library exercises; and if
+the fake rejects something discord.js does, either the fake is wrong or the
+docs say discord.js is, and the difference gets written down.
+
+Usage: run_discordjs.py BUILD_DIR
+  Installs discord.js (exact version pinned in discordjs/package-lock.json)
+  with `npm ci --ignore-scripts` into BUILD_DIR/xval-discordjs when missing,
+  starts the fake in-process, runs discordjs/client.js under node and checks,
+  step by step, what the bot saw against what the fake recorded. The last
+  line is "N passed, M failed"; exit status 0 only if all passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
+sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
+from fake_discord import GUILD_MESSAGES, GUILDS, MESSAGE_CONTENT, FakeDiscord  # noqa: E402
+
+TOKEN = "xval.discordjs.token"
+HEARTBEAT_MS = 2000
+
+
+def fail_setup(msg: str) -> None:
+    """Missing prerequisites are a failure, not a skip: the check must run everywhere."""
+    print(f"FAIL setup: {msg}")
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+
+def prepare(build_dir: str) -> str:
+    """A work directory under the build tree holding node_modules and client.js."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        fail_setup("node and npm are required for the discord.js cross-validation "
+                   "(Debian: apt-get install nodejs npm)")
+    src = os.path.join(HERE, "discordjs")
+    work = os.path.join(os.path.abspath(build_dir), "xval-discordjs")
+    os.makedirs(work, exist_ok=True)
+    digest = hashlib.sha256()
+    for name in ("package.json", "package-lock.json"):
+        with open(os.path.join(src, name), "rb") as f:
+            digest.update(f.read())
+    stamp_path = os.path.join(work, ".installed")
+    stamp = digest.hexdigest()
+    installed = os.path.exists(os.path.join(work, "node_modules", "discord.js", "package.json"))
+    current = open(stamp_path).read().strip() if os.path.exists(stamp_path) else ""
+    if not installed or current != stamp:
+        for name in ("package.json", "package-lock.json"):
+            shutil.copyfile(os.path.join(src, name), os.path.join(work, name))
+        print(f"installing discord.js into {work} (npm ci)", flush=True)
+        try:
+            r = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=work,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
+        except subprocess.TimeoutExpired:
+            fail_setup("npm ci timed out")
+        if r.returncode != 0:
+            fail_setup(f"npm ci failed ({r.returncode}):\n{r.stdout[-3000:]}")
+        with open(stamp_path, "w") as f:
+            f.write(stamp + "\n")
+    shutil.copyfile(os.path.join(src, "client.js"), os.path.join(work, "client.js"))
+    return work
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name: str, ok: bool, detail: Any = "") -> bool:
+        if ok:
+            self.passed += 1
+            print(f"ok   {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {name}: {detail}", flush=True)
+        return ok
+
+
+class Bot:
+    """The node process and the JSON lines it prints."""
+
+    def __init__(self) -> None:
+        self.proc: Optional[asyncio.subprocess.Process] = None
+        self.events: List[Dict[str, Any]] = []
+        self.stderr: List[str] = []
+
+    async def start(self, work: str, fake: FakeDiscord) -> None:
+        env = dict(os.environ, DISCORD_TOKEN=TOKEN, FAKE_API_BASE=fake.api_base, FAKE_GUILD_ID=fake.guild_id)
+        self.proc = await asyncio.create_subprocess_exec(
+            shutil.which("node") or "node", "client.js", cwd=work, env=env, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        asyncio.ensure_future(self._read(self.proc.stdout, self._on_line))
+        asyncio.ensure_future(self._read(self.proc.stderr, self.stderr.append))
+
+    async def _read(self, stream: Any, sink: Callable[[str], None]) -> None:
+        while True:
+            line = await stream.readline()
+            if not line:
+                return
+            sink(line.decode(errors="replace").rstrip("\n"))
+
+    def _on_line(self, line: str) -> None:
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            self.stderr.append("stdout: " + line)
+            return
+        ev["at"] = time.monotonic()
+        self.events.append(ev)
+
+    def seen(self, event: str, **match: Any) -> List[Dict[str, Any]]:
+        return [e for e in self.events if e["event"] == event and all(e.get(k) == v for k, v in match.items())]
+
+    async def wait(self, fake: FakeDiscord, event: str, timeout: float = 10.0,
+                   **match: Any) -> Optional[Dict[str, Any]]:
+        try:
+            found = await fake.wait_for(lambda: self.seen(event, **match), timeout, what=event)
+            return found[0]
+        except asyncio.TimeoutError:
+            return None
+
+    async def stop(self) -> Optional[int]:
+        if self.proc is None or self.proc.returncode is not None:
+            return self.proc.returncode if self.proc else None
+        try:
+            self.proc.stdin.write(b"quit\n")
+            await self.proc.stdin.drain()
+            return await asyncio.wait_for(self.proc.wait(), 10)
+        except (asyncio.TimeoutError, ConnectionError):
+            self.proc.kill()
+            await self.proc.wait()
+            return None
+
+
+async def run(work: str) -> int:
+    c = Checks()
+    log: List[str] = []
+    fake = FakeDiscord(TOKEN, heartbeat_interval=HEARTBEAT_MS, allowed_privileged=MESSAGE_CONTENT,
+                       reconnect_grace=10.0, log=log.append)
+    bot = Bot()
+    await fake.start()
+    try:
+        await bot.start(work, fake)
+        await steps(c, fake, bot)
+    except Exception as e:  # a crash in a step is a failure, with the rest of the report intact
+        c.check("driver ran to the end", False, repr(e))
+    finally:
+        code = await bot.stop()
+        c.check("discord.js logged out and exited 0", code == 0, f"exit {code}")
+        c.check("no violations recorded by the fake", fake.violations == [], "\n  " + "\n  ".join(fake.violations))
+        c.check("no request hit an exhausted rate-limit bucket", fake.premature == [], fake.premature)
+        if fake.unimplemented:
+            print(f"note: routes answered without an implementation: {sorted(set(fake.unimplemented))}")
+        errors = bot.seen("error")
+        c.check("discord.js reported no errors", not errors, errors)
+        if c.failed:
+            print("--- bot stderr (tail) ---\n" + "\n".join(bot.stderr[-40:]))
+            print("--- fake log (tail) ---\n" + "\n".join(log[-40:]))
+            print("--- requests ---")
+            for r in fake.requests:
+                print(f"  {r.method} {r.path} -> {r.status}")
+        await fake.stop()
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 0 if c.failed == 0 else 1
+
+
+async def steps(c: Checks, fake: FakeDiscord, bot: Bot) -> None:
+    # 1. Login: GET /gateway/bot, then connect to the URL it returned and IDENTIFY.
+    ready = await bot.wait(fake, "ready", 20)
+    if not c.check("discord.js became ready (READY + GUILD_CREATE)", ready is not None, bot.events):
+        raise RuntimeError("discord.js never became ready")
+    c.check("it asked GET /gateway/bot first", bool(fake.requests_to("GET", "/gateway/bot"))
+            and fake.requests[0].template == "/gateway/bot", [r.path for r in fake.requests[:3]])
+    conn = fake.connections[0]
+    ident = conn.identify or {}
+    c.check("IDENTIFY: intents Guilds|GuildMessages|MessageContent",
+            ident.get("intents") == GUILDS | GUILD_MESSAGES | MESSAGE_CONTENT, ident.get("intents"))
+    props = ident.get("properties", {})
+    c.check("IDENTIFY: connection properties are strings, shard [0, 1]",
+            all(isinstance(props.get(k), str) and props.get(k) for k in ("os", "browser", "device"))
+            and ident.get("shard") == [0, 1], {k: v for k, v in ident.items() if k != "token"})
+    c.check("connected on the base URL with v=10, encoding=json",
+            conn.port_kind == "base" and conn.query.get("v") == "10" and conn.query.get("encoding") == "json",
+            conn.query)
+    c.check("ready: bot user, guild and its channels cached",
+            ready["user_id"] == fake.BOT_ID and ready["guilds"] == [fake.guild_id]
+            and {ch["id"] for ch in ready["channels"]} >= {fake.GENERAL_ID, fake.STUDY_ID}, ready)
+
+    # 2. Slash command registration (bulk overwrite, guild scope).
+    cmds = await bot.wait(fake, "commands", 10)
+    registered = fake.commands.get(fake.guild_id, [])
+    c.check("guild commands registered with PUT and ids returned",
+            cmds is not None and [x["name"] for x in registered] == ["study"]
+            and cmds["ids"] == [x["id"] for x in registered], (cmds, registered))
+
+    # 3. Heartbeats: first one within the interval (jittered), ACKed; a requested one answered at once.
+    await fake.wait_for(lambda: conn.heartbeats, HEARTBEAT_MS / 1000 + 2, what="first heartbeat")
+    c.check("first heartbeat within heartbeat_interval of HELLO",
+            conn.first_heartbeat_delay is not None and conn.first_heartbeat_delay <= HEARTBEAT_MS / 1000 + 0.2,
+            conn.first_heartbeat_delay)
+    fake.request_heartbeat(conn)
+    try:
+        await fake.wait_for(lambda: conn.heartbeat_requests and conn.heartbeat_requests[0]["delay"] is not None, 3)
+        c.check("a requested heartbeat (op 1) is answered at once", conn.heartbeat_requests[0]["delay"] < 1.0,
+                conn.heartbeat_requests)
+    except asyncio.TimeoutError:
+        c.check("a requested heartbeat (op 1) is answered at once", False, "no answer in 3 s")
+
+    # 4. A member's message arrives with its content (MESSAGE_CONTENT granted).
+    fake.message_create(fake.GENERAL_ID, "hello from the fake", author=fake.ALICE_ID)
+    got = await bot.wait(fake, "messageCreate", 5, content="hello from the fake")
+    c.check("MESSAGE_CREATE seen by discord.js with content", got is not None
+            and got["author_id"] == fake.ALICE_ID and got["channel_id"] == fake.GENERAL_ID, got)
+
+    # 5. Slash command -> interaction.reply(): one valid callback, within 3 s.
+    inter = fake.interaction("command", name="study", options=[{"type": 1, "name": "today"}],
+                             channel_id=fake.STUDY_ID)
+    replied = await bot.wait(fake, "replied", 5, id=inter.id)
+    seen = bot.seen("interactionCreate", id=inter.id)
+    c.check("slash command seen as a chat-input command",
+            bool(seen) and seen[0]["name"] == "study" and seen[0]["sub"] == "today", seen)
+    cb = inter.callbacks[0] if inter.callbacks else {}
+    c.check("interaction.reply() made one accepted type-4 callback within 3 s",
+            replied is not None and len(inter.callbacks) == 1 and cb.get("accepted") and cb.get("type") == 4
+            and cb.get("delay", 9) < 3.0 and (cb.get("data") or {}).get("content") == "pong: study", inter.callbacks)
+
+    # 6. A question post: embed + buttons with nonce/enforce_nonce, a thread on it, an edit.
+    fake.message_create(fake.STUDY_ID, "xval: post")
+    posted = await bot.wait(fake, "posted", 5)
+    post_req = fake.requests_to("POST", "/channels/{channel_id}/messages")
+    c.check("channel.send with embed, buttons and nonce accepted",
+            posted is not None and post_req and post_req[-1].status == 200
+            and post_req[-1].json.get("enforce_nonce") is True and posted["nonce"] == "q1-2024-06-01",
+            (posted, [(r.status, r.json) for r in post_req]))
+    c.check("message.startThread(): the thread's id is the message's id",
+            posted is not None and posted["thread_id"] == posted["message_id"]
+            and fake.channels.get(posted["message_id"], {}).get("parent_id") == fake.STUDY_ID, posted)
+    edited = await bot.wait(fake, "edited", 5)
+    c.check("message.edit() accepted", edited is not None
+            and edited["content"] == "Question of the day (answers open)", edited)
+
+    # 6b. Rate limits: 7 sends at once against a 3-per-1.5 s bucket, the first
+    #     answered with a 429. discord.js must wait out the Retry-After and then
+    #     pace itself from X-RateLimit-* alone: nothing may reach `premature`.
+    route = ("POST", "/channels/{channel_id}/messages")
+    fake.rate_limits[route] = {"limit": 3, "window": 1.5}
+    fake.inject_rest(429, route=route, retry_after=1.0)
+    before = len(fake.requests_to(*route))
+    fake.message_create(fake.GENERAL_ID, "xval: burst 7")
+    burst = await bot.wait(fake, "burstDone", 15)
+    reqs = fake.requests_to(*route)[before:]
+    c.check("a burst of 7 sends completed despite a 429 and a 3-per-1.5 s bucket",
+            burst is not None and len(burst["ids"]) == 7 and [r.status for r in reqs].count(429) == 1
+            and [r.status for r in reqs].count(200) == 7, [r.status for r in reqs])
+    if reqs:
+        first_after = next((r for r in reqs[1:]), None)
+        c.check("the retry after the 429 waited for Retry-After",
+                first_after is not None and first_after.time - reqs[0].time >= 1.0,
+                [round(r.time - reqs[0].time, 3) for r in reqs])
+    fake.rate_limits[route] = {"limit": 5, "window": 5.0}
+
+    # 7. Button -> showModal (type 9); modal submit -> ephemeral reply.
+    msg = posted and fake._find_message(fake.STUDY_ID, posted["message_id"])
+    btn = fake.interaction("button", custom_id="answer:q1", message=msg or None, channel_id=fake.STUDY_ID)
+    shown = await bot.wait(fake, "modalShown", 5, id=btn.id)
+    c.check("button -> showModal: an accepted type-9 callback",
+            shown is not None and btn.callbacks and btn.callbacks[0]["accepted"] and btn.callbacks[0]["type"] == 9,
+            btn.callbacks)
+    sub = fake.interaction("modal", custom_id="answer-modal:q1", fields={"answer": "Virtual nodes even out load."},
+                           channel_id=fake.STUDY_ID)
+    done = await bot.wait(fake, "replied", 5, id=sub.id)
+    seen = bot.seen("interactionCreate", id=sub.id)
+    c.check("modal submit read and answered ephemerally",
+            done is not None and seen and seen[0]["answer"] == "Virtual nodes even out load."
+            and sub.callbacks and sub.callbacks[0]["accepted"]
+            and ((sub.callbacks[0]["data"] or {}).get("flags", 0) & 64), (seen, sub.callbacks))
+
+    # 8. op 7 Reconnect: discord.js must resume at resume_gateway_url with its last
+    #    sequence; a dispatch sent while it is away is replayed once.
+    old = conn
+    fake.reconnect(old)
+    await fake.wait_for(lambda: not old.open, 5, what="the old connection to close")
+    last_seq = max((s["s"] for s in old.sent if s["s"] is not None), default=0)
+    c.check("after op 7 the client closed without ending its session (not 1000/1001)",
+            old.client_close_code not in (1000, 1001) and old.session is not None and old.session.valid,
+            (old.client_close_code, old.close_code_sent))
+    missed = fake.message_create(fake.GENERAL_ID, "missed while away", author=fake.BOB_ID)
+    try:
+        new, = [x for x in await fake.wait_resumed(1, 10)][-1:]
+    except asyncio.TimeoutError:
+        c.check("discord.js resumed", False, fake.connections)
+        return
+    c.check("resumed on the resume_gateway_url port", new.port_kind == "resume", new.port_kind)
+    c.check("RESUME carried the session id and the last sequence received",
+            (new.resume or {}).get("session_id") == old.session_id and (new.resume or {}).get("seq") == last_seq,
+            ({k: v for k, v in (new.resume or {}).items() if k != "token"}, last_seq))
+    c.check("the missed dispatch was replayed", len(new.replayed) == 1 and new.replayed[0] == last_seq + 1,
+            new.replayed)
+    got = await bot.wait(fake, "messageCreate", 5, content="missed while away")
+    await asyncio.sleep(1.0)  # long enough for a duplicate to show up
+    dupes = bot.seen("messageCreate", id=missed["id"])
+    c.check("discord.js saw the missed message exactly once", got is not None and len(dupes) == 1, dupes)
+    c.check("discord.js reported the resume", bool(bot.seen("shardResume")), bot.events[-5:])
+    c.check("only one IDENTIFY in the whole run", fake.identify_count == 1, fake.identify_count)
+
+    # 9. Live again after the resume.
+    fake.message_create(fake.GENERAL_ID, "after resume")
+    got = await bot.wait(fake, "messageCreate", 5, content="after resume")
+    c.check("dispatches flow on the resumed connection", got is not None, bot.events[-3:])
+    await fake.wait_for(lambda: len(new.heartbeats) >= 1, HEARTBEAT_MS / 1000 + 2, what="heartbeat after resume")
+    c.check("heartbeats continue after the resume", bool(new.heartbeats) and new.acks_sent >= 1, new)
+
+    # 10. A TCP reset (no close frame): the docs say resume; discord.js must.
+    fake.reset(new)
+    fake.message_create(fake.GENERAL_ID, "missed during the reset")
+    try:
+        again = (await fake.wait_resumed(2, 10))[-1]
+        c.check("after a TCP reset discord.js resumed at the resume URL",
+                again.port_kind == "resume" and len(again.replayed) == 1, (again.port_kind, again.replayed))
+    except asyncio.TimeoutError:
+        c.check("after a TCP reset discord.js resumed at the resume URL", False, fake.connections)
+        return
+    got = await bot.wait(fake, "messageCreate", 5, content="missed during the reset")
+    c.check("the message missed during the reset arrived", got is not None, bot.events[-3:])
+
+    # 11. Close 4009 (docs: reconnect, do not resume). discord.js tries a RESUME
+    #     anyway; the fake answers op 9 false, as Discord does for a dead session,
+    #     and discord.js must then identify afresh on the base URL.
+    n_before = len(fake.connections)
+    fake.close(again, 4009, "Session timed out")
+    try:
+        fresh = await fake.wait_for(lambda: [x for x in fake.connections[n_before:] if x.identified], 15,
+                                    what="a new IDENTIFY")
+    except asyncio.TimeoutError:
+        c.check("after close 4009 discord.js identified again", False, fake.connections[n_before:])
+        return
+    tried = [x for x in fake.connections[n_before:] if x.resume is not None]
+    c.check("after close 4009 discord.js identified again on the base URL",
+            fresh[0].port_kind == "base" and fake.identify_count == 2,
+            ([(x.port_kind, bool(x.resume), x.identified) for x in fake.connections[n_before:]]))
+    if tried:
+        print(f"note: after close 4009 discord.js first tried RESUME ({len(tried)} time(s)); "
+              "the docs mark 4009 as not resumable")
+    fake.message_create(fake.GENERAL_ID, "after re-identify")
+    got = await bot.wait(fake, "messageCreate", 10, content="after re-identify")
+    c.check("dispatches flow on the new session", got is not None, bot.events[-3:])
+
+
+def main(argv: List[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    work = prepare(argv[1])
+    return asyncio.run(run(work))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
