@@ -25,6 +25,7 @@ struct cmd_entry {
 	int (*exec)(int argc, char **argv); /* argv[0] is the command's name */
 };
 
+extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_questions_entry;
 extern const struct cmd_entry cmd_sandbox_entry;

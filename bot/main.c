@@ -9,12 +9,16 @@
 #define STUDYBOT_VERSION "0.0.0-dev"
 #endif
 
+/* One entry a line, in --help order: a table, not a paragraph. */
+/* clang-format off */
 static const struct cmd_entry *const cmd_table[] = {
+    &cmd_run_entry,
     &cmd_sandbox_entry,
     &cmd_check_entry,
     &cmd_questions_entry,
     &cmd_leaderboard_entry,
 };
+/* clang-format on */
 #define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
 
 static void usage(FILE *f)

@@ -90,6 +90,7 @@ struct action {
 	char *user;             /* DM: platform user id */
 	int64_t question_round; /* POST: non-zero when this posts a round's question */
 	bool public_reply;      /* REPLY: visible to the whole channel */
+	uint64_t reply_to;      /* REPLY, FORM: the tag of the event answered */
 	struct chat_msg msg;    /* POST, DM, REPLY */
 	struct chat_form form;  /* FORM */
 };
@@ -147,6 +148,10 @@ struct event {
 	const char *thread;              /* EV_MESSAGE: id of the message whose thread it is in */
 	struct ev_opt opts[EV_MAX_OPTS]; /* EV_COMMAND options, EV_FORM fields */
 	size_t nopts;
+	/* The platform's own number for this event, copied into the reply_to
+	 * of every REPLY and FORM it causes: a platform that hands the core
+	 * several events per commit learns which reply answers which. */
+	uint64_t tag;
 };
 
 /* The value of an option or form field; NULL when absent. */

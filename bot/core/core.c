@@ -347,7 +347,12 @@ enum sb_rc core_handle(struct core *c, const struct event *ev, int64_t now)
 		log_warn("event without a member or channel ignored", "type=%d", (int)ev->type);
 		return SB_ERR_INVALID;
 	}
-	return run_in_tx(c, handle_event, ev, now, ev->type != EV_MESSAGE);
+	size_t mark = c->out.n;
+	enum sb_rc rc = run_in_tx(c, handle_event, ev, now, ev->type != EV_MESSAGE);
+	for (size_t i = mark; i < c->out.n; i++)
+		if (c->out.v[i].type == ACT_REPLY || c->out.v[i].type == ACT_FORM)
+			c->out.v[i].reply_to = ev->tag;
+	return rc;
 }
 
 void core_batch_begin(struct core *c)

@@ -1,0 +1,315 @@
+/* `studybot run` on Discord: fetch GET /gateway/bot once, open one gateway
+ * connection per shard, and keep them until a signal or a fatal close. */
+#include "discord/discord.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "core/core.h"
+#include "discord/dc_bridge.h"
+#include "discord/gw.h"
+#include "discord/rest.h"
+#include "net/loop.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+/* Discord's docs: with max_concurrency N, N shards may identify per 5 s. */
+#define IDENTIFY_SPACING_MS 5000
+#define GATEWAY_RETRY_MS    10000
+#define MAX_SHARDS          64
+
+struct shard {
+	struct discord *d;
+	struct gw *gw;
+	uv_timer_t start;
+	int closed;
+};
+
+struct discord {
+	const struct config *cfg;
+	const char *token; /* from the environment; borrowed */
+	struct net_loop *loop;
+	struct rest *rest;
+	struct shard *shards;
+	size_t nshards, nclosed;
+	uv_timer_t retry;
+	int stopping;
+	struct store *st;
+	struct core core;
+	struct dc_bridge *bridge;
+	int commands_registered;
+};
+
+unsigned discord_intents(const struct config *cfg)
+{
+	unsigned intents = GW_INTENT_GUILDS;
+
+	for (size_t i = 0; i < cfg->nchannels; i++)
+		if (cfg->channels[i].answer_mode == ANSWER_THREAD)
+			intents |= GW_INTENT_GUILD_MESSAGES | GW_INTENT_MESSAGE_CONTENT;
+	return intents;
+}
+
+static void on_ready(void *ud, const struct gw_ready *r, int resumed)
+{
+	struct shard *s = ud;
+	struct discord *d = s->d;
+
+	/* One overwrite per process start is enough: the command's shape
+	 * only changes with the binary. */
+	if (!resumed && r && !d->commands_registered) {
+		uint64_t app = d->cfg->discord.application_id ? d->cfg->discord.application_id
+		                                              : r->application_id;
+
+		d->commands_registered = 1;
+		if (app)
+			dc_bridge_ready(d->bridge, app);
+		else
+			log_error(
+			    "READY named no application; the /study command is not registered",
+			    NULL);
+	}
+}
+
+static void on_dispatch(void *ud, const char *t, struct gw_span d)
+{
+	struct shard *s = ud;
+
+	if (strcmp(t, "MESSAGE_CREATE") == 0 || strcmp(t, "INTERACTION_CREATE") == 0) {
+		uint64_t id = gw_span_id(gw_json_key(d, "id"));
+		uint64_t ch = gw_span_id(gw_json_key(d, "channel_id"));
+
+		log_debug("gateway event", "shard=%d t=%s id=%llu channel=%llu",
+		          (int)(s - s->d->shards), t, (unsigned long long)id,
+		          (unsigned long long)ch);
+	}
+	dc_bridge_dispatch(s->d->bridge, t, d);
+}
+
+static void on_fatal(void *ud, const struct gw_close_info *info)
+{
+	struct shard *s = ud;
+
+	s->d->stopping = 1;
+	net_loop_stop(s->d->loop, info->exit_code);
+}
+
+static void on_closed(void *ud)
+{
+	struct shard *s = ud;
+
+	s->closed = 1;
+	if (++s->d->nclosed == s->d->nshards)
+		net_loop_stop(s->d->loop, EXIT_OK);
+}
+
+static const struct gw_handlers handlers = {
+    .ready = on_ready,
+    .dispatch = on_dispatch,
+    .fatal = on_fatal,
+    .closed = on_closed,
+};
+
+static void start_cb(uv_timer_t *t)
+{
+	struct shard *s = t->data;
+
+	gw_start(s->gw);
+}
+
+static void start_shards(struct discord *d, const struct gw_bot_info *info)
+{
+	const struct config *cfg = d->cfg;
+	int count = cfg->discord.shard_count > 0 ? cfg->discord.shard_count : info->shards;
+	int first = cfg->discord.shard_count > 0 ? cfg->discord.shard_id : 0;
+	int n = cfg->discord.shard_count > 0 ? 1 : count;
+	int conc = info->sl_max_concurrency > 0 ? info->sl_max_concurrency : 1;
+
+	if (count < 1)
+		count = n = 1;
+	if (n > MAX_SHARDS) {
+		log_error("Discord asks for more shards than one process runs; set [discord] "
+		          "shard = ID/COUNT and run several processes",
+		          "shards=%d max=%d", count, MAX_SHARDS);
+		net_loop_stop(d->loop, EXIT_RUNTIME);
+		return;
+	}
+	d->shards = xcalloc((size_t)n, sizeof *d->shards);
+	d->nshards = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		struct shard *s = &d->shards[i];
+		struct gw_config gc = {
+		    .token = d->token,
+		    .url = info->url,
+		    .compress = cfg->discord.compress == COMPRESS_ZLIB_STREAM,
+		    .intents = discord_intents(cfg),
+		    .shard_id = first + i,
+		    /* A single unsharded connection sends no shard field. */
+		    .shard_count = count > 1 || cfg->discord.shard_count > 0 ? count : 0,
+		    .sl_remaining = info->sl_remaining / n > 0 ? info->sl_remaining / n
+		                                               : info->sl_remaining > 0,
+		    .sl_reset_after_ms = info->sl_reset_after_ms,
+		};
+
+		s->d = d;
+		gw_new(&s->gw, d->loop, &gc, &handlers, s);
+		uv_timer_init(net_loop_uv(d->loop), &s->start);
+		s->start.data = s;
+		uv_timer_start(&s->start, start_cb, (uint64_t)(i / conc) * IDENTIFY_SPACING_MS, 0);
+	}
+	log_info("discord starting", "shards=%d of=%d intents=%u", n, count, discord_intents(cfg));
+}
+
+static void fetch_gateway(struct discord *d);
+
+static void retry_cb(uv_timer_t *t)
+{
+	fetch_gateway(t->data);
+}
+
+static void gateway_fetched(void *ud, const struct rest_result *res)
+{
+	struct discord *d = ud;
+	struct gw_bot_info info;
+	char *text;
+	enum sb_rc rc = SB_ERR_INVALID;
+
+	if (res->status == 401) {
+		log_error("Discord refused the bot token (401 Unauthorized)", "fix=%s",
+		          log_q("put the bot token from the Developer Portal (Bot → Reset Token) "
+		                "in the environment variable named by [discord] token_env"));
+		net_loop_stop(d->loop, EXIT_AUTH);
+		return;
+	}
+	if (res->ok && res->json) {
+		text = cJSON_PrintUnformatted(res->json);
+		rc = gw_decode_gateway_bot(text, strlen(text), &info);
+		cJSON_free(text);
+	}
+	if (rc != SB_OK) {
+		log_warn("cannot get the gateway address; retrying", "status=%ld error=%s",
+		         res->status, log_q(res->message));
+		uv_timer_start(&d->retry, retry_cb, GATEWAY_RETRY_MS, 0);
+		return;
+	}
+	start_shards(d, &info);
+}
+
+static void fetch_gateway(struct discord *d)
+{
+	if (!d->stopping)
+		rest_request(d->rest, "GET", "/gateway/bot", NULL, gateway_fetched, d);
+}
+
+static void on_signal(void *ud)
+{
+	struct discord *d = ud;
+
+	d->stopping = 1;
+	uv_timer_stop(&d->retry);
+	if (d->nshards == 0) {
+		net_loop_stop(d->loop, EXIT_OK);
+		return;
+	}
+	for (size_t i = 0; i < d->nshards; i++) {
+		uv_timer_stop(&d->shards[i].start);
+		gw_close(d->shards[i].gw);
+	}
+}
+
+static void log_totals(struct discord *d)
+{
+	struct gw_stats t = {0};
+
+	for (size_t i = 0; i < d->nshards; i++) {
+		struct gw_stats s;
+
+		gw_get_stats(d->shards[i].gw, &s);
+		t.events += s.events;
+		t.reconnects += s.reconnects;
+		t.resumes += s.resumes;
+		t.identifies += s.identifies;
+		t.zombies += s.zombies;
+		t.malformed += s.malformed;
+		t.oversized += s.oversized;
+	}
+	log_info("discord stopped",
+	         "events=%lu reconnects=%lu resumes=%lu identifies=%lu zombies=%lu malformed=%lu "
+	         "oversized=%lu",
+	         t.events, t.reconnects, t.resumes, t.identifies, t.zombies, t.malformed,
+	         t.oversized);
+}
+
+static enum sb_rc open_core(struct discord *d, const struct bank *bank)
+{
+	char err[256];
+	enum sb_rc rc = store_open(d->cfg->database, &d->st, err, sizeof err);
+
+	if (rc != SB_OK) {
+		log_error("cannot open the database", "database=%s error=%s",
+		          log_q(d->cfg->database), log_q(err));
+		return rc;
+	}
+	/* Discord's own cap on a form's text input (SPEC §5). */
+	rc = core_init(&d->core, d->st, bank, &d->cfg->scoring, 4000, (int64_t)time(NULL));
+	if (rc == SB_OK)
+		rc = core_apply_config(&d->core, d->cfg, NULL);
+	if (rc != SB_OK)
+		log_error("cannot prepare the study rounds", "error=%s",
+		          log_q(store_errmsg(d->st)));
+	return rc;
+}
+
+int discord_run(const struct config *cfg, const struct bank *bank)
+{
+	struct discord d;
+	int code;
+
+	memset(&d, 0, sizeof d);
+	d.cfg = cfg;
+	d.token = getenv(cfg->discord.token_env);
+	if (!d.token || !*d.token) {
+		log_error("no Discord bot token: set the environment variable named by [discord] "
+		          "token_env",
+		          "env=%s", log_q(cfg->discord.token_env));
+		return EXIT_INVALID;
+	}
+	if (open_core(&d, bank) != SB_OK) {
+		if (d.st)
+			core_free(&d.core);
+		store_close(d.st);
+		return EXIT_RUNTIME;
+	}
+	if (net_loop_new(&d.loop, gw_protocols()) != SB_OK) {
+		core_free(&d.core);
+		store_close(d.st);
+		return EXIT_RUNTIME;
+	}
+	if (rest_new(&d.rest, d.loop, cfg->discord.api_base, d.token) != SB_OK) {
+		net_loop_free(d.loop);
+		core_free(&d.core);
+		store_close(d.st);
+		return EXIT_INVALID;
+	}
+	dc_bridge_new(&d.bridge, d.loop, d.rest, &d.core, d.st);
+	uv_timer_init(net_loop_uv(d.loop), &d.retry);
+	d.retry.data = &d;
+	net_loop_on_signal(d.loop, on_signal, &d);
+	fetch_gateway(&d);
+	code = net_loop_run(d.loop);
+	log_totals(&d);
+	for (size_t i = 0; i < d.nshards; i++) {
+		uv_close((uv_handle_t *)&d.shards[i].start, NULL);
+		gw_free(d.shards[i].gw);
+	}
+	uv_close((uv_handle_t *)&d.retry, NULL);
+	dc_bridge_free(d.bridge);
+	rest_free(d.rest);
+	net_loop_free(d.loop);
+	free(d.shards);
+	core_free(&d.core);
+	store_close(d.st);
+	return code;
+}

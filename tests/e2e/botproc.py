@@ -1,0 +1,165 @@
+"""Runs the real studybot binary for end-to-end tests and reads its logs.
+
+The bot logs one logfmt line per event on stderr (SPEC §2); tests wait for
+lines by message and fields instead of sleeping, so they do not depend on
+how fast the machine is.
+"""
+
+import asyncio
+import os
+import re
+import signal
+import tempfile
+
+_PAIR = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def parse_logfmt(line):
+    """Returns a dict of a logfmt line's keys (quoted values unescaped)."""
+    out = {}
+    for key, val in _PAIR.findall(line):
+        if val.startswith('"'):
+            val = val[1:-1].encode().decode("unicode_escape")
+        out[key] = val
+    return out
+
+
+class Bot:
+    """One `studybot run` process with a config written for the test.
+
+    ini: extra INI text appended after the generated [bot] and [discord]
+    sections (e.g. channel sections). env: extra environment variables.
+    """
+
+    def __init__(self, binary, api_base, token, compress=True, ini="", env=None,
+                 log_level="debug", repo=None):
+        self.binary = binary
+        self.dir = tempfile.mkdtemp(prefix="studybot-e2e-")
+        repo = repo or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+        self.config = os.path.join(self.dir, "studybot.ini")
+        with open(self.config, "w") as f:
+            f.write(f"""[bot]
+platform = discord
+database = {self.dir}/studybot.db
+questions = {repo}/questions
+log_level = {log_level}
+
+[discord]
+token_env = STUDYBOT_TEST_TOKEN
+api_base = {api_base}
+compress = {"zlib-stream" if compress else "none"}
+{ini}
+""")
+        self.env = dict(os.environ)
+        self.env["STUDYBOT_TEST_TOKEN"] = token
+        self.env.update(env or {})
+        self.token = token
+        self.proc = None
+        self.lines = []  # raw stderr lines
+        self.logs = []   # parsed
+        self._reader = None
+        self._changed = asyncio.Event()
+
+    async def start(self):
+        self.proc = await asyncio.create_subprocess_exec(
+            self.binary, "run", "-c", self.config, env=self.env,
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE)
+        self._reader = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self):
+        while True:
+            raw = await self.proc.stderr.readline()
+            if not raw:
+                break
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            self.lines.append(line)
+            self.logs.append(parse_logfmt(line))
+            self._changed.set()
+        self._changed.set()
+
+    def find(self, msg, **fields):
+        """Log records whose msg contains `msg` and whose fields match."""
+        out = []
+        for rec in self.logs:
+            if msg not in rec.get("msg", ""):
+                continue
+            if all(rec.get(k) == str(v) for k, v in fields.items()):
+                out.append(rec)
+        return out
+
+    async def wait_log(self, msg, timeout=15, count=1, **fields):
+        """Waits until `count` records match; returns them, or raises."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = self.find(msg, **fields)
+            if len(found) >= count:
+                return found
+            if self.proc.returncode is not None and self._reader.done():
+                raise AssertionError(f"bot exited ({self.proc.returncode}) before "
+                                     f"logging {msg!r} {fields}\n" + self.tail())
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(f"no log {msg!r} {fields} x{count} in {timeout}s\n"
+                                     + self.tail())
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(left, 0.5))
+            except asyncio.TimeoutError:
+                pass
+
+    def tail(self, n=40):
+        return "\n".join(self.lines[-n:])
+
+    async def wait_exit(self, timeout=15):
+        try:
+            await asyncio.wait_for(self.proc.wait(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"bot still running after {timeout}s\n" + self.tail())
+        await self._reader
+        return self.proc.returncode
+
+    async def stop(self, timeout=15):
+        """SIGTERM, then the exit code (SIGKILL and fail if it hangs)."""
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return await self.wait_exit(timeout)
+        except AssertionError:
+            self.proc.kill()
+            await self.proc.wait()
+            raise
+
+    def kill(self):
+        if self.proc and self.proc.returncode is None:
+            self.proc.kill()
+
+    def assert_token_hidden(self):
+        """The token, or any 8 characters of it, never reach the logs."""
+        text = "\n".join(self.lines)
+        tok = self.token
+        for i in range(0, max(1, len(tok) - 7)):
+            piece = tok[i:i + 8]
+            assert piece not in text, f"token fragment {piece!r} in the logs"
+
+
+class Checks:
+    """Counts named checks and prints the closing line ctest output shows."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, cond, what):
+        if cond:
+            self.passed += 1
+            print(f"ok   {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL {what}")
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 and self.passed > 0 else 1
