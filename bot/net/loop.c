@@ -306,12 +306,12 @@ void net_loop_free(struct net_loop *l)
 {
 	if (!l)
 		return;
-	if (l->lws) {
+	/* libuv closes handles asynchronously, so lws destroys a context on
+	 * a foreign loop in two calls: one that starts closing, then, once the
+	 * loop has run the closes, one that frees (lws's foreign-loop examples
+	 * do the same). */
+	if (l->lws)
 		lws_context_destroy(l->lws);
-		l->lws = NULL;
-		/* lws closes its handles on our loop; let them finish. */
-		uv_run(&l->uv, UV_RUN_NOWAIT);
-	}
 	net_http_cancel_all(l);
 	curl_multi_cleanup(l->multi);
 	uv_timer_stop(&l->curl_timer);
@@ -322,6 +322,11 @@ void net_loop_free(struct net_loop *l)
 	uv_close((uv_handle_t *)&l->sigint, NULL);
 	uv_close((uv_handle_t *)&l->sigterm, NULL);
 	uv_run(&l->uv, UV_RUN_DEFAULT);
+	if (l->lws) {
+		lws_context_destroy(l->lws);
+		l->lws = NULL;
+		uv_run(&l->uv, UV_RUN_DEFAULT);
+	}
 	/* Anything a caller forgot would make uv_loop_close fail; close it so
 	 * the loop's memory is released (and say so: it is a bug). */
 	if (uv_loop_close(&l->uv) == UV_EBUSY) {

@@ -389,7 +389,33 @@ timezone = UTC
         await finish(bot, fake, checks)
 
 
-SCENARIOS = {f.__name__: f for f in (interaction, post_nonce, identify, op7, op9, zombie, reset, failed_resume,
+async def session_limit(checks):
+    """session_start_limit.remaining 0: wait reset_after, then identify."""
+    async with FakeDiscord(token=TOKEN, session_start_remaining=0,
+                           session_start_reset_after=2500) as fake:
+        bot = await start(fake, checks)
+        await bot.wait_log("session start limit reached")
+        checks.ok(not any(c.identify for c in fake.connections), "no identify while at 0")
+        await bot.wait_log("gateway ready", timeout=20)
+        gets = [r for r in fake.requests if r.path.endswith("/gateway/bot")]
+        waited = fake.connections[-1].received[0]["at"] - gets[0].time if fake.connections[
+            -1].received else 0
+        checks.ok(waited >= 2.4, f"identified {waited:.1f}s after GET /gateway/bot (>= 2.5 s)")
+        await finish(bot, fake, checks)
+
+
+async def shards(checks):
+    """shard = auto with 2 recommended shards: one connection per shard,
+    identifies 5 s apart (max_concurrency 1)."""
+    async with FakeDiscord(token=TOKEN, shards=2, heartbeat_interval=1000) as fake:
+        bot = await start(fake, checks)
+        await bot.wait_log("gateway ready", count=2, timeout=30)
+        got = sorted(tuple(c.identify["shard"]) for c in fake.connections if c.identify)
+        checks.ok(got == [(0, 2), (1, 2)], f"shards identified: {got}")
+        await finish(bot, fake, checks)
+
+
+SCENARIOS = {f.__name__: f for f in (session_limit, shards, interaction, post_nonce, identify, op7, op9, zombie, reset, failed_resume,
                                      close_codes, fatal_4004, fatal_4014, rest_401,
                                      send_limit, rest_retry, malformed)}
 

@@ -376,6 +376,7 @@ class FakeDiscord:
         self.session_start_remaining = (session_start_total if session_start_remaining is None
                                         else session_start_remaining)
         self.session_start_reset_after = session_start_reset_after
+        self._sl_window_start = time.monotonic()
         self.max_concurrency = max_concurrency
         self.identify_window = identify_window
         # Arrival times jitter by a few ms against the client's send times.
@@ -1263,10 +1264,22 @@ class FakeDiscord:
     async def _h_gateway(self, rec, body, m):
         return 200, {"url": self.gateway_url}
 
+    def _session_starts(self) -> int:
+        """Remaining session starts; the budget refills when reset_after has
+        passed, as Discord's docs describe, and reset_after counts down."""
+        now = time.monotonic()
+        if now >= self._sl_window_start + self.session_start_reset_after / 1000.0:
+            self._sl_window_start = now
+            self.session_start_remaining = self.session_start_total
+        return self.session_start_remaining
+
     async def _h_gateway_bot(self, rec, body, m):
+        remaining = self._session_starts()
+        left_ms = int((self._sl_window_start + self.session_start_reset_after / 1000.0
+                       - time.monotonic()) * 1000)
         return 200, {"url": self.gateway_url, "shards": self.shards, "session_start_limit": {
-            "total": self.session_start_total, "remaining": self.session_start_remaining,
-            "reset_after": self.session_start_reset_after, "max_concurrency": self.max_concurrency}}
+            "total": self.session_start_total, "remaining": remaining,
+            "reset_after": max(0, left_ms), "max_concurrency": self.max_concurrency}}
 
     async def _h_me(self, rec, body, m):
         return 200, self.bot_user
@@ -1951,7 +1964,7 @@ class FakeDiscord:
                            f"rate-limit key {key} (max_concurrency {self.max_concurrency} per "
                            f"{self.identify_window:g} s)")
             return self._send(conn, {"op": OP_INVALID_SESSION, "d": False})
-        if self.session_start_remaining <= 0:
+        if self._session_starts() <= 0:
             self.violation(f"gateway connection #{cid}: IDENTIFY with no session starts remaining")
             return self._send(conn, {"op": OP_INVALID_SESSION, "d": False})
         self._identify_times[key] = now

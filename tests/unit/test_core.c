@@ -2556,6 +2556,36 @@ static void outbox_resend(void **state)
 	h_free(&h);
 }
 
+/* A platform that commits several events at once learns which reply
+ * answers which event from reply_to (the event's tag). */
+static void replies_carry_their_event_tag(void **state)
+{
+	(void)state;
+	struct h h;
+	h_std(&h);
+	h.now = day_at(&h, 1, 8, 0);
+	core_batch_begin(&h.core);
+	struct event a = {.type = EV_COMMAND, .command = "remind", .tag = 7, .nopts = 1};
+	a.opts[0] = (struct ev_opt){"state", "on"};
+	struct event b = a;
+	b.tag = 9;
+	b.opts[0].value = "off";
+	a.workspace = b.workspace = WS;
+	a.channel = b.channel = CH;
+	a.user = uid[ALICE];
+	b.user = uid[BOB];
+	assert_int_equal(core_handle(&h.core, &a, h.now), SB_OK);
+	assert_int_equal(core_handle(&h.core, &b, h.now), SB_OK);
+	assert_int_equal(core_batch_end(&h.core), SB_OK);
+	assert_int_equal(take(&h), 2);
+	assert_int_equal(h.acts.v[0].type, ACT_REPLY);
+	assert_int_equal(h.acts.v[0].reply_to, 7);
+	assert_contains(h.acts.v[0].msg.text, "on");
+	assert_int_equal(h.acts.v[1].reply_to, 9);
+	assert_contains(h.acts.v[1].msg.text, "off");
+	h_free(&h);
+}
+
 /* --- 20. atomicity
  * ------------------------------------------------------------------------------------ */
 
@@ -2694,6 +2724,7 @@ int main(void)
 	    cmocka_unit_test(streak_freeze),
 	    cmocka_unit_test(streak_freezes_capped),
 	    cmocka_unit_test(reminders),
+	    cmocka_unit_test(replies_carry_their_event_tag),
 	    cmocka_unit_test(leaderboard_periods),
 	    cmocka_unit_test(leaderboard_topics_and_rank),
 	    cmocka_unit_test(leaderboard_ties),
