@@ -6,10 +6,22 @@ how fast the machine is.
 """
 
 import asyncio
+import atexit
 import os
 import re
 import signal
 import tempfile
+
+# Every bot started here, so that a test that fails half-way (an exception
+# past its stop()) leaves no process behind.
+_STARTED = []
+
+
+@atexit.register
+def _kill_leftovers():
+    for bot in _STARTED:
+        bot.kill()
+
 
 _PAIR = re.compile(r'([A-Za-z0-9_.]+)=("(?:[^"\\]|\\.)*"|\S*)')
 
@@ -65,6 +77,7 @@ compress = {"zlib-stream" if compress else "none"}
             self.binary, "run", "-c", self.config, env=self.env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE)
+        _STARTED.append(self)
         self._reader = asyncio.create_task(self._read())
         return self
 
