@@ -2317,7 +2317,8 @@ class FakeDiscord:
 
     async def stream_messages(self, n: int, channel_id: Optional[str] = None, size: int = 1000,
                               conn: Optional[GatewayConnection] = None, command: str = "study",
-                              callback_timeout: float = 30.0) -> Dict[str, Any]:
+                              callback_timeout: float = 30.0,
+                              options: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
         """Benchmark: N MESSAGE_CREATEs as fast as the client reads, then one slash command.
 
         Frames are built (and compressed, on the connection's own zlib stream)
@@ -2365,8 +2366,10 @@ class FakeDiscord:
 
         conn._queue.put_nowait(("call", job))
         await asyncio.wait_for(done, callback_timeout + n / 1000.0)
+        # options: a command with subcommands (like /study) is only ever
+        # invoked with one, as Discord's clients do.
         inter = self.interaction("command", name=command, channel_id=channel_id if channel_id in self.channels
-                                 else None, conn=conn)
+                                 else None, conn=conn, options=options)
         try:
             await self.wait_for(lambda: inter.callbacks, callback_timeout, what="the interaction callback")
             cb = inter.callbacks[0]
@@ -2424,7 +2427,8 @@ class FakeDiscord:
                 res = await self.stream_messages(int(args.get("n", 1000)), args.get("channel_id"),
                                                  int(args.get("size", 1000)), conn=conn,
                                                  command=args.get("command", "study"),
-                                                 callback_timeout=float(args.get("callback_timeout", 30)))
+                                                 callback_timeout=float(args.get("callback_timeout", 30)),
+                                                 options=args.get("options"))
                 return web.json_response(res)
             if action == "dispatch":
                 return web.json_response(self.dispatch(args["event"], args.get("data"), conn=conn))
