@@ -210,8 +210,6 @@ static void send_reply(struct dc_bridge *b, const struct action *act)
 
 static void pending_drop_answered(struct dc_bridge *b)
 {
-	size_t w = 0;
-
 	for (size_t i = 0; i < b->npending; i++) {
 		struct pending *p = &b->pending[i];
 
@@ -232,7 +230,7 @@ static void pending_drop_answered(struct dc_bridge *b)
 		}
 		free(p->token);
 	}
-	b->npending = w;
+	b->npending = 0;
 }
 
 static void flush(struct dc_bridge *b)

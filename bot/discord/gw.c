@@ -60,7 +60,6 @@ struct gw {
 	int ws_open;         /* the websocket handshake completed */
 	unsigned attempt;    /* consecutive failed connects, for the backoff */
 	int resume_fail;     /* failed connects to the resume URL */
-	int identify_after;  /* op 9 false: identify anew on the next connection */
 	uint64_t next_delay; /* set: the next reconnect waits exactly this */
 
 	struct buf rx;
@@ -546,11 +545,10 @@ static void on_hello(struct gw *g, const struct gw_envelope *e)
 	 * of clients reconnecting at once does not beat in step. */
 	uv_timer_start(&g->beat_timer, beat_cb, gw_first_beat_ms(g->interval, gw_random(g)), 0);
 	g->state = ST_AUTH;
-	if (g->session_id[0] && !g->identify_after)
+	if (g->session_id[0])
 		send_resume(g);
 	else
 		send_identify(g);
-	g->identify_after = 0;
 }
 
 static void on_payload(struct gw *g, const char *msg, size_t len)
@@ -593,7 +591,6 @@ static void on_payload(struct gw *g, const char *msg, size_t len)
 			g->session_id[0] = '\0';
 			g->resume_url[0] = '\0';
 			g->seq = 0;
-			g->identify_after = 1;
 			g->next_delay = 1000 + (uint64_t)(gw_random(g) * 4000);
 			drop(g, CLOSE_RESUME);
 		}
@@ -701,12 +698,23 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 
 /* --- life ------------------------------------------------------------------ */
 
+#define NTIMERS 5
+
+/* Every timer g owns, for starting and closing them together. */
+static void timers_of(struct gw *g, uv_timer_t *t[NTIMERS])
+{
+	t[0] = &g->beat_timer;
+	t[1] = &g->reconnect_timer;
+	t[2] = &g->send_timer;
+	t[3] = &g->hello_timer;
+	t[4] = &g->identify_timer;
+}
+
 enum sb_rc gw_new(struct gw **out, struct net_loop *loop, const struct gw_config *cfg,
                   const struct gw_handlers *h, void *ud)
 {
 	struct gw *g = xcalloc(1, sizeof *g);
-	uv_timer_t *timers[] = {&g->beat_timer, &g->reconnect_timer, &g->send_timer,
-	                        &g->hello_timer, &g->identify_timer};
+	uv_timer_t *timers[NTIMERS];
 
 	g->loop = loop;
 	g->h = *h;
@@ -726,7 +734,8 @@ enum sb_rc gw_new(struct gw **out, struct net_loop *loop, const struct gw_config
 	buf_init(&g->rx, g->max_message);
 	gw_inflate_init(&g->zin, g->max_message);
 	gw_limiter_init(&g->limiter, SEND_RESERVE);
-	for (size_t i = 0; i < sizeof timers / sizeof *timers; i++) {
+	timers_of(g, timers);
+	for (size_t i = 0; i < NTIMERS; i++) {
 		uv_timer_init(net_loop_uv(loop), timers[i]);
 		timers[i]->data = g;
 	}
@@ -767,8 +776,7 @@ static void timer_closed(uv_handle_t *h)
 
 void gw_free(struct gw *g)
 {
-	uv_timer_t *timers[] = {&g->beat_timer, &g->reconnect_timer, &g->send_timer,
-	                        &g->hello_timer, &g->identify_timer};
+	uv_timer_t *timers[NTIMERS];
 
 	if (!g)
 		return;
@@ -784,8 +792,9 @@ void gw_free(struct gw *g)
 	free(g->token);
 	free(g->base_url);
 	/* The timers are in g: free it once libuv has let go of all of them. */
-	g->timers_closing = (int)(sizeof timers / sizeof *timers);
-	for (size_t i = 0; i < sizeof timers / sizeof *timers; i++)
+	timers_of(g, timers);
+	g->timers_closing = NTIMERS;
+	for (size_t i = 0; i < NTIMERS; i++)
 		uv_close((uv_handle_t *)timers[i], timer_closed);
 }
 

@@ -25,6 +25,11 @@ const char *log_level_name(enum log_level l)
 	return (unsigned)l < 4 ? names[l] : "info";
 }
 
+int log_enabled(enum log_level l)
+{
+	return l >= min_level;
+}
+
 void log_set_level(enum log_level l)
 {
 	min_level = l;

@@ -12,6 +12,9 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 int log_level_parse(const char *s);
 const char *log_level_name(enum log_level l);
 void log_set_level(enum log_level l);
+/* Whether a line at level l would be written: for callers whose log
+ * arguments cost work on a hot path. */
+int log_enabled(enum log_level l);
 /* Where lines go (stderr by default); borrowed, for tests. */
 void log_set_stream(FILE *f);
 

@@ -44,7 +44,6 @@ printed as notes: the figures stand.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -66,6 +65,9 @@ PYTHON = "/usr/bin/python3"
 TOKEN = "bench.gateway.token"
 CLIENTS = ("studybot", "discordjs", "discordpy")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
+sys.path.insert(0, os.path.join(REPO, "tests", "xval"))
+from npm import NpmError, npm_ci  # noqa: E402
 READY_TIMEOUT = 60.0
 CALLBACK_TIMEOUT = 15.0
 STUDY_OPTIONS = [{"type": 1, "name": "leaderboard"}]
@@ -275,35 +277,15 @@ class SetupError(Exception):
 # --------------------------------------------------------------- clients
 
 def prepare_discordjs(build_dir: str) -> str:
-    """BUILD_DIR/bench-discordjs with node_modules (npm ci) and bench_client.js."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        raise SetupError("node and npm are required for the discord.js client (Debian: apt-get install nodejs npm)")
-    src = os.path.join(HERE, "discordjs")
+    """BUILD_DIR/bench-discordjs with node_modules (the same discord.js pin as
+    tests/xval) and bench_client.js."""
     work = os.path.join(os.path.abspath(build_dir), "bench-discordjs")
-    os.makedirs(work, exist_ok=True)
-    digest = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        with open(os.path.join(src, name), "rb") as f:
-            digest.update(f.read())
-    stamp_path = os.path.join(work, ".installed")
-    stamp = digest.hexdigest()
-    installed = os.path.exists(os.path.join(work, "node_modules", "discord.js", "package.json"))
-    current = open(stamp_path).read().strip() if os.path.exists(stamp_path) else ""
-    if not installed or current != stamp:
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(os.path.join(src, name), os.path.join(work, name))
-        log(f"installing discord.js into {work} (npm ci)")
-        try:
-            r = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=work,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            raise SetupError("npm ci timed out")
-        if r.returncode != 0:
-            raise SetupError(f"npm ci failed ({r.returncode}):\n{r.stdout[-3000:]}")
-        with open(stamp_path, "w") as f:
-            f.write(stamp + "\n")
-    shutil.copyfile(os.path.join(src, "bench_client.js"), os.path.join(work, "bench_client.js"))
+    try:
+        npm_ci(os.path.join(REPO, "tests", "xval", "discordjs"), work, log=log)
+    except NpmError as e:
+        raise SetupError(str(e))
+    shutil.copyfile(os.path.join(HERE, "discordjs", "bench_client.js"),
+                    os.path.join(work, "bench_client.js"))
     return work
 
 

@@ -18,7 +18,6 @@ Usage: run_discordjs.py BUILD_DIR
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from fake_discord import GUILD_MESSAGES, GUILDS, MESSAGE_CONTENT, FakeDiscord  # noqa: E402
+from npm import NpmError, npm_ci  # noqa: E402
 
 TOKEN = "xval.discordjs.token"
 HEARTBEAT_MS = 2000
@@ -45,34 +45,12 @@ def fail_setup(msg: str) -> None:
 
 def prepare(build_dir: str) -> str:
     """A work directory under the build tree holding node_modules and client.js."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        fail_setup("node and npm are required for the discord.js cross-validation "
-                   "(Debian: apt-get install nodejs npm)")
     src = os.path.join(HERE, "discordjs")
     work = os.path.join(os.path.abspath(build_dir), "xval-discordjs")
-    os.makedirs(work, exist_ok=True)
-    digest = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        with open(os.path.join(src, name), "rb") as f:
-            digest.update(f.read())
-    stamp_path = os.path.join(work, ".installed")
-    stamp = digest.hexdigest()
-    installed = os.path.exists(os.path.join(work, "node_modules", "discord.js", "package.json"))
-    current = open(stamp_path).read().strip() if os.path.exists(stamp_path) else ""
-    if not installed or current != stamp:
-        for name in ("package.json", "package-lock.json"):
-            shutil.copyfile(os.path.join(src, name), os.path.join(work, name))
-        print(f"installing discord.js into {work} (npm ci)", flush=True)
-        try:
-            r = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=work,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
-        except subprocess.TimeoutExpired:
-            fail_setup("npm ci timed out")
-        if r.returncode != 0:
-            fail_setup(f"npm ci failed ({r.returncode}):\n{r.stdout[-3000:]}")
-        with open(stamp_path, "w") as f:
-            f.write(stamp + "\n")
+    try:
+        npm_ci(src, work, timeout=240, log=lambda m: print(m, flush=True))
+    except NpmError as e:
+        fail_setup(str(e))
     shutil.copyfile(os.path.join(src, "client.js"), os.path.join(work, "client.js"))
     return work
 
