@@ -602,14 +602,39 @@ static void on_payload(struct gw *g, const char *msg, size_t len)
 	}
 }
 
+static void on_inflated(struct gw *g, enum sb_rc rc, const char *msg, size_t mlen)
+{
+	if (rc != SB_OK) {
+		if (rc == SB_ERR_TOOBIG)
+			g->stats.oversized++;
+		else
+			g->stats.malformed++;
+		log_error("gateway compressed stream broken; reconnecting", "reason=%s",
+		          sb_strerror(rc));
+		drop(g, CLOSE_RESUME);
+		return;
+	}
+	if (msg)
+		on_payload(g, msg, mlen);
+}
+
 static void on_receive(struct gw *g, const void *in, size_t len)
 {
 	const char *msg;
 	size_t mlen;
+	int whole = lws_is_final_fragment(g->wsi) && !lws_remaining_packet_payload(g->wsi);
 
+	/* Most messages arrive in one piece: hand them on without a copy.
+	 * Uncompressed ones must still be copied, for the NUL the JSON readers
+	 * after the envelope rely on. */
+	if (whole && g->rx.len == 0 && !g->rx_overflow && g->compress) {
+		enum sb_rc rc = gw_inflate_feed(&g->zin, in, len, &msg, &mlen);
+		on_inflated(g, rc, msg, mlen);
+		return;
+	}
 	if (!g->rx_overflow && buf_add(&g->rx, in, len) != SB_OK)
 		g->rx_overflow = 1;
-	if (!lws_is_final_fragment(g->wsi) || lws_remaining_packet_payload(g->wsi))
+	if (!whole)
 		return;
 	if (g->rx_overflow) {
 		g->stats.oversized++;
@@ -628,20 +653,8 @@ static void on_receive(struct gw *g, const void *in, size_t len)
 	}
 	if (g->compress) {
 		enum sb_rc rc = gw_inflate_feed(&g->zin, g->rx.data, g->rx.len, &msg, &mlen);
-
 		buf_reset(&g->rx);
-		if (rc != SB_OK) {
-			if (rc == SB_ERR_TOOBIG)
-				g->stats.oversized++;
-			else
-				g->stats.malformed++;
-			log_error("gateway compressed stream broken; reconnecting", "reason=%s",
-			          sb_strerror(rc));
-			drop(g, CLOSE_RESUME);
-			return;
-		}
-		if (msg)
-			on_payload(g, msg, mlen);
+		on_inflated(g, rc, msg, mlen);
 		return;
 	}
 	on_payload(g, g->rx.data ? g->rx.data : "", g->rx.len);

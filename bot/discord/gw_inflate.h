@@ -18,7 +18,9 @@
 
 struct gw_inflate {
 	z_stream zs;
-	int live;       /* zs initialised */
+	int live;     /* zs initialised */
+	int hdr_need; /* bytes of the 2-byte zlib header still to come */
+	unsigned char hdr[2];
 	struct buf in;  /* compressed bytes of the message being received */
 	struct buf out; /* the last inflated message */
 };

@@ -58,6 +58,26 @@ enum sb_rc buf_add(struct buf *b, const void *p, size_t n)
 	return SB_OK;
 }
 
+size_t buf_space(struct buf *b, size_t want, char **at)
+{
+	size_t room = b->max - b->len;
+	if (want > room)
+		want = room;
+	if (want == 0 || grow(b, want) != SB_OK) {
+		*at = NULL;
+		return 0;
+	}
+	*at = b->data + b->len;
+	room = b->cap - 1 - b->len; /* grow() may have given more */
+	return room < b->max - b->len ? room : b->max - b->len;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 enum sb_rc buf_adds(struct buf *b, const char *s)
 {
 	return buf_add(b, s, strlen(s));

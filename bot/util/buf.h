@@ -22,6 +22,12 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b); /* len = 0, keeps memory */
 /* SB_ERR_TOOBIG when the result would exceed max; the buffer is unchanged. */
 enum sb_rc buf_add(struct buf *b, const void *p, size_t n);
+/* For writing in place (a decompressor's output): makes room for up to
+ * `want` more bytes, at most what the cap leaves, and points *at at it.
+ * Returns how many bytes fit there (0 only when len == max); buf_commit()
+ * then adds the ones written. */
+size_t buf_space(struct buf *b, size_t want, char **at);
+void buf_commit(struct buf *b, size_t n);
 enum sb_rc buf_adds(struct buf *b, const char *s);
 enum sb_rc buf_addc(struct buf *b, char c);
 enum sb_rc buf_printf(struct buf *b, const char *fmt, ...)

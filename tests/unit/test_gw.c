@@ -1117,6 +1117,42 @@ static void inflate_caps(void **state)
 	free(m.z);
 }
 
+/* The zlib header is checked by hand (the rest is inflated raw): a wrong
+ * method, a bad check value or a preset dictionary are refused, also when
+ * the header arrives split over two frames. */
+static void inflate_header(void **state)
+{
+	(void)state;
+	struct gw_inflate z;
+	const char *msg;
+	size_t len;
+	struct zmsgs m;
+	zmsgs_make(&m);
+	gw_inflate_init(&z, 1 << 20);
+	static const unsigned char bad[][2] = {
+	    {0x79, 0x9c}, /* CM 9 */
+	    {0x78, 0x9d}, /* FCHECK wrong */
+	    {0x78, 0xbb}, /* FDICT set (0x78bb % 31 == 0) */
+	    {0x88, 0x98}, /* CINFO 8: a 64 KiB window does not exist */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		unsigned char *c = (unsigned char *)dup_exact((const char *)m.z, m.end[0]);
+		c[0] = bad[i][0];
+		c[1] = bad[i][1];
+		assert_int_equal(gw_inflate_reset(&z), SB_OK);
+		assert_int_equal(gw_inflate_feed(&z, c, m.end[0], &msg, &len), SB_ERR_INVALID);
+		free(c);
+	}
+	/* One header byte in a frame of its own (a flush ends neither). */
+	assert_int_equal(gw_inflate_reset(&z), SB_OK);
+	size_t next = 0;
+	feed(&z, &m, 0, 1, &next);
+	feed(&z, &m, 1, m.end[0], &next);
+	assert_int_equal(next, 1);
+	gw_inflate_free(&z);
+	free(m.z);
+}
+
 /* --- policy --- */
 
 static void close_table(void **state)
@@ -1329,6 +1365,7 @@ int main(void)
 	    cmocka_unit_test(inflate_split_everywhere),
 	    cmocka_unit_test(inflate_corrupt),
 	    cmocka_unit_test(inflate_caps),
+	    cmocka_unit_test(inflate_header),
 	    cmocka_unit_test(close_table),
 	    cmocka_unit_test(limiter_basic),
 	    cmocka_unit_test(limiter_sliding),

@@ -125,6 +125,21 @@ static void capped_buffers(void **state)
 	assert_string_equal(s, "12-ab");
 	free(s);
 	assert_int_equal(b.len, 0);
+
+	/* Writing in place never passes the cap either. */
+	char *at;
+	assert_int_equal(buf_adds(&b, "abc"), SB_OK);
+	size_t room = buf_space(&b, 100, &at);
+	assert_int_equal(room, 5);
+	memcpy(at, "defgh", room);
+	buf_commit(&b, room);
+	assert_string_equal(buf_str(&b), "abcdefgh");
+	assert_int_equal(buf_space(&b, 1, &at), 0);
+	assert_null(at);
+	buf_reset(&b);
+	assert_true(buf_space(&b, 2, &at) >= 2);
+	buf_commit(&b, 0);
+	assert_string_equal(buf_str(&b), "");
 	buf_free(&b);
 }
 
