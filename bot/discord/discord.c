@@ -15,10 +15,8 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* Discord's docs: with max_concurrency N, N shards may identify per 5 s. */
-#define IDENTIFY_SPACING_MS 5000
-#define GATEWAY_RETRY_MS    10000
-#define MAX_SHARDS          64
+#define GATEWAY_RETRY_MS 10000
+#define MAX_SHARDS       64
 
 struct shard {
 	struct discord *d;
@@ -34,6 +32,7 @@ struct discord {
 	struct rest *rest;
 	struct shard *shards;
 	size_t nshards, nclosed;
+	struct gw_idgate gate; /* identify turns and session budget, for all shards */
 	uv_timer_t retry;
 	int stopping;
 	struct store *st;
@@ -141,6 +140,8 @@ static void start_shards(struct discord *d, const struct gw_bot_info *info)
 	}
 	d->shards = xcalloc((size_t)n, sizeof *d->shards);
 	d->nshards = (size_t)n;
+	gw_idgate_init(&d->gate, conc, info->sl_total, info->sl_remaining, info->sl_reset_after_ms,
+	               net_loop_now_ms(d->loop));
 	for (int i = 0; i < n; i++) {
 		struct shard *s = &d->shards[i];
 		struct gw_config gc = {
@@ -151,16 +152,17 @@ static void start_shards(struct discord *d, const struct gw_bot_info *info)
 		    .shard_id = first + i,
 		    /* A single unsharded connection sends no shard field. */
 		    .shard_count = count > 1 || cfg->discord.shard_count > 0 ? count : 0,
-		    .sl_remaining = info->sl_remaining / n > 0 ? info->sl_remaining / n
-		                                               : info->sl_remaining > 0,
-		    .sl_reset_after_ms = info->sl_reset_after_ms,
+		    .gate = &d->gate,
 		};
 
 		s->d = d;
 		gw_new(&s->gw, d->loop, &gc, &handlers, s);
 		uv_timer_init(net_loop_uv(d->loop), &s->start);
 		s->start.data = s;
-		uv_timer_start(&s->start, start_cb, (uint64_t)(i / conc) * IDENTIFY_SPACING_MS, 0);
+		/* Connect each shard shortly before its turn to identify comes;
+		 * the gate keeps the turns if they reconnect together later. */
+		uv_timer_start(&s->start, start_cb, (uint64_t)(i / conc) * GW_IDENTIFY_SPACING_MS,
+		               0);
 	}
 	log_info("discord starting", "shards=%d of=%d intents=%u", n, count, discord_intents(cfg));
 }

@@ -26,9 +26,6 @@
 #define KILL_AFTER_S 2
 #define OUTQ_MAX     256
 #define SEND_RESERVE 10 /* of 120 sends per minute, kept for heartbeats */
-/* Discord's docs: max_concurrency identifies per 5 s per rate-limit key;
- * one connection never identifies twice within that window. */
-#define IDENTIFY_SPACING_MS 5000
 
 enum gw_state { ST_IDLE, ST_CONNECTING, ST_HELLO, ST_AUTH, ST_READY, ST_CLOSING, ST_DONE };
 
@@ -43,9 +40,8 @@ struct gw {
 	int compress;
 	uint32_t intents;
 	int shard_id, shard_count;
-	int sl_remaining;
-	uint64_t sl_reset_at;   /* loop ms */
-	uint64_t last_identify; /* loop ms; 0 = never */
+	struct gw_idgate own_gate;
+	struct gw_idgate *gate; /* own_gate, or the process's shared one */
 	size_t max_message;
 
 	struct lws *wsi;
@@ -280,30 +276,19 @@ static void send_identify(struct gw *g)
 
 	if (!g->wsi || g->state != ST_AUTH)
 		return;
-	if (g->sl_reset_at && now >= g->sl_reset_at) {
-		/* The window Discord gave has passed: the count starts over.
-		 * We do not know the new total, so allow one more at a time. */
-		g->sl_remaining = g->sl_remaining > 0 ? g->sl_remaining : 1;
-		g->sl_reset_at = 0;
-	}
-	if (g->sl_remaining <= 0 && g->sl_reset_at > now) {
-		uint64_t wait = g->sl_reset_at - now;
+	int budget;
+	uint64_t wait = gw_idgate_take(g->gate, g->shard_id, now, &budget);
 
-		log_warn("gateway session start limit reached; waiting before identifying",
-		         "wait_ms=%llu", (unsigned long long)wait);
+	if (wait) {
+		if (budget)
+			log_warn("gateway session start limit reached; waiting before identifying",
+			         "shard=%d wait_ms=%llu", g->shard_id, (unsigned long long)wait);
+		else
+			log_info("gateway identify waits for Discord's 5 s spacing",
+			         "shard=%d wait_ms=%llu", g->shard_id, (unsigned long long)wait);
 		uv_timer_start(&g->identify_timer, identify_timer_cb, wait, 0);
 		return;
 	}
-	if (g->last_identify && now - g->last_identify < IDENTIFY_SPACING_MS) {
-		uint64_t wait = IDENTIFY_SPACING_MS - (now - g->last_identify);
-
-		log_info("gateway identify waits for Discord's 5 s spacing", "wait_ms=%llu",
-		         (unsigned long long)wait);
-		uv_timer_start(&g->identify_timer, identify_timer_cb, wait, 0);
-		return;
-	}
-	g->last_identify = now;
-	g->sl_remaining--;
 	g->stats.identifies++;
 	g->seq = 0;
 	log_info("gateway identify", "shard=%d intents=%u", g->shard_id, g->intents);
@@ -738,8 +723,8 @@ enum sb_rc gw_new(struct gw **out, struct net_loop *loop, const struct gw_config
 	g->intents = cfg->intents;
 	g->shard_id = cfg->shard_count > 0 ? cfg->shard_id : 0;
 	g->shard_count = cfg->shard_count;
-	g->sl_remaining = cfg->sl_remaining;
-	g->sl_reset_at = cfg->sl_reset_after_ms ? now_ms(g) + cfg->sl_reset_after_ms : 0;
+	gw_idgate_init(&g->own_gate, 1, 0, cfg->sl_remaining, cfg->sl_reset_after_ms, now_ms(g));
+	g->gate = cfg->gate ? cfg->gate : &g->own_gate;
 	g->max_message = cfg->max_message ? cfg->max_message : GW_MAX_MESSAGE;
 	g->rnd = uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)g;
 	if (!g->rnd)

@@ -34,7 +34,10 @@ struct gw_config {
 	int compress;    /* 1: compress=zlib-stream */
 	uint32_t intents;
 	int shard_id, shard_count; /* shard_count 0: none sent */
-	/* session_start_limit from GET /gateway/bot */
+	/* Shared by all shards of the process (borrowed; outlives the gw).
+	 * NULL: a gate of its own, from the session_start_limit below. */
+	struct gw_idgate *gate;
+	/* session_start_limit from GET /gateway/bot, when gate is NULL */
 	int sl_remaining;
 	uint64_t sl_reset_after_ms;
 	size_t max_message; /* 0: GW_MAX_MESSAGE */

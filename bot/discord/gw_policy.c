@@ -3,6 +3,8 @@
  * and "Gateway" (disconnections, heartbeating, rate limiting). */
 #include "discord/gw_policy.h"
 
+#include <string.h>
+
 /* How each close is handled, and why where the docs leave a choice:
  *  - Discord's "reconnect: false" codes (4004, 4010-4014) are fatal; the
  *    product exits 3 on all of them (SPEC: "4004 and the other fatal ones:
@@ -166,4 +168,37 @@ uint64_t gw_backoff_ms(unsigned attempt, double rnd)
 uint64_t gw_first_beat_ms(uint32_t interval_ms, double rnd)
 {
 	return (uint64_t)((double)interval_ms * gw_unit(rnd));
+}
+
+void gw_idgate_init(struct gw_idgate *g, int max_concurrency, int total, int remaining,
+                    uint64_t reset_after_ms, uint64_t now_ms)
+{
+	memset(g, 0, sizeof *g);
+	g->max_concurrency = max_concurrency > 0 ? max_concurrency : 1;
+	g->total = total > 0 ? total : 0;
+	g->remaining = remaining;
+	g->reset_at = reset_after_ms ? now_ms + reset_after_ms : 0;
+}
+
+uint64_t gw_idgate_take(struct gw_idgate *g, int shard_id, uint64_t now_ms, int *budget)
+{
+	unsigned key =
+	    (unsigned)(shard_id < 0 ? 0 : shard_id) % (unsigned)g->max_concurrency % GW_IDGATE_KEYS;
+	*budget = 0;
+	if (g->reset_at && now_ms >= g->reset_at) {
+		/* The window Discord gave has passed: the budget is full again,
+		 * for the next window (Discord's windows are a day long). When
+		 * the total is unknown, allow one start at a time. */
+		g->remaining = g->total > 0 ? g->total : (g->remaining > 0 ? g->remaining : 1);
+		g->reset_at = g->total > 0 ? now_ms + 24ull * 3600 * 1000 : 0;
+	}
+	if (g->remaining <= 0 && g->reset_at > now_ms) {
+		*budget = 1;
+		return g->reset_at - now_ms;
+	}
+	if (g->last[key] && now_ms + 1 - g->last[key] < GW_IDENTIFY_SPACING_MS)
+		return GW_IDENTIFY_SPACING_MS - (now_ms + 1 - g->last[key]);
+	g->last[key] = now_ms + 1;
+	g->remaining--;
+	return 0;
 }

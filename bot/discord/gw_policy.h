@@ -47,6 +47,29 @@ uint64_t gw_limiter_wait(const struct gw_limiter *l, int heartbeat, uint64_t now
 void gw_limiter_note(struct gw_limiter *l, uint64_t now_ms);
 void gw_limiter_clear(struct gw_limiter *l);
 
+/* When a shard may IDENTIFY (Discord docs, Gateway > Sharding and Session
+ * Start Limit): shards whose ids share `id % max_concurrency` share one
+ * rate-limit key, and each key identifies at most once per 5 s; all shards
+ * of a bot draw on one budget of session starts that refills to `total`
+ * `reset_after` ms after it was read. One gate serves all the shards of a
+ * process, so shards that reconnect together still identify in turn.
+ * Owned by whoever owns the shards; they borrow it. */
+#define GW_IDENTIFY_SPACING_MS 5000
+#define GW_IDGATE_KEYS         64
+struct gw_idgate {
+	int max_concurrency;
+	uint64_t last[GW_IDGATE_KEYS]; /* ms + 1 of each key's last identify; 0 = never */
+	int total, remaining;
+	uint64_t reset_at; /* ms; 0 = not known */
+};
+/* remaining/total/reset_after_ms as GET /gateway/bot gave them (total 0:
+ * unknown, then a refill allows one start at a time). */
+void gw_idgate_init(struct gw_idgate *g, int max_concurrency, int total, int remaining,
+                    uint64_t reset_after_ms, uint64_t now_ms);
+/* 0 when shard_id may identify now (the start is then counted), else the
+ * ms to wait; *budget is set when the wait is for the session budget. */
+uint64_t gw_idgate_take(struct gw_idgate *g, int shard_id, uint64_t now_ms, int *budget);
+
 /* Reconnect delay for the attempt-th consecutive failure (0 = first):
  * grows from about 1 s to 60 s, each with ±25 % jitter drawn from rnd in
  * [0,1). */

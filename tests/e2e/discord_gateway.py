@@ -408,12 +408,21 @@ async def session_limit(checks):
 
 async def shards(checks):
     """shard = auto with 2 recommended shards: one connection per shard,
-    identifies 5 s apart (max_concurrency 1)."""
+    identifies 5 s apart (max_concurrency 1), also when both sessions are
+    invalidated together."""
     async with FakeDiscord(token=TOKEN, shards=2, heartbeat_interval=1000) as fake:
         bot = await start(fake, checks)
         await bot.wait_log("gateway ready", count=2, timeout=30)
         got = sorted(tuple(c.identify["shard"]) for c in fake.connections if c.identify)
         checks.ok(got == [(0, 2), (1, 2)], f"shards identified: {got}")
+        # Both sessions end at once (op 9 false): each shard waits 1-5 s and
+        # identifies anew, and the two still take turns on their one
+        # rate-limit key (the fake reports a violation otherwise).
+        for conn in fake.live_connections():
+            fake.invalid_session(conn, resumable=False)
+        await bot.wait_log("gateway ready", count=4, timeout=40)
+        again = [c for c in fake.connections if c.identify][2:]
+        checks.ok(len(again) == 2, f"two new identifies: {len(again)}")
         await finish(bot, fake, checks)
 
 

@@ -1155,6 +1155,42 @@ static void inflate_header(void **state)
 
 /* --- policy --- */
 
+/* Identify turns: one per 5 s per rate-limit key (id % max_concurrency),
+ * all shards on one budget of session starts. */
+static void identify_gate(void **state)
+{
+	(void)state;
+	struct gw_idgate g;
+	int budget;
+	gw_idgate_init(&g, 1, 1000, 1000, 3600000, 0);
+	assert_int_equal(gw_idgate_take(&g, 0, 0, &budget), 0);
+	assert_int_equal(gw_idgate_take(&g, 1, 0, &budget), 5000); /* same key */
+	assert_false(budget);
+	assert_int_equal(gw_idgate_take(&g, 1, 4000, &budget), 1000);
+	assert_int_equal(gw_idgate_take(&g, 1, 5000, &budget), 0);
+	assert_int_equal(gw_idgate_take(&g, 0, 9999, &budget), 1);
+
+	gw_idgate_init(&g, 2, 1000, 1000, 3600000, 0);
+	assert_int_equal(gw_idgate_take(&g, 0, 0, &budget), 0);
+	assert_int_equal(gw_idgate_take(&g, 1, 0, &budget), 0);    /* key 1 */
+	assert_int_equal(gw_idgate_take(&g, 2, 0, &budget), 5000); /* key 0 again */
+	assert_int_equal(gw_idgate_take(&g, 3, 2000, &budget), 3000);
+
+	/* The budget is shared: one start left for everyone, then wait for
+	 * the reset, after which it is full again. */
+	gw_idgate_init(&g, 16, 5, 1, 60000, 0);
+	assert_int_equal(gw_idgate_take(&g, 0, 0, &budget), 0);
+	assert_int_equal(gw_idgate_take(&g, 1, 10, &budget), 59990);
+	assert_true(budget);
+	assert_int_equal(gw_idgate_take(&g, 1, 60000, &budget), 0);
+	assert_int_equal(g.remaining, 4);
+
+	/* Unknown total: after the reset, one start at a time. */
+	gw_idgate_init(&g, 1, 0, 0, 1000, 0);
+	assert_int_equal(gw_idgate_take(&g, 0, 0, &budget), 1000);
+	assert_int_equal(gw_idgate_take(&g, 0, 1000, &budget), 0);
+}
+
 static void close_table(void **state)
 {
 	(void)state;
@@ -1366,6 +1402,7 @@ int main(void)
 	    cmocka_unit_test(inflate_corrupt),
 	    cmocka_unit_test(inflate_caps),
 	    cmocka_unit_test(inflate_header),
+	    cmocka_unit_test(identify_gate),
 	    cmocka_unit_test(close_table),
 	    cmocka_unit_test(limiter_basic),
 	    cmocka_unit_test(limiter_sliding),
