@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_questions_entry;
 extern const struct cmd_entry cmd_sandbox_entry;
 extern const struct cmd_entry cmd_leaderboard_entry;
+extern const struct cmd_entry cmd_invite_entry;
 
 /* Config and bank as most commands need them. */
 struct cmd_ctx {

@@ -17,6 +17,7 @@ static const struct cmd_entry *const cmd_table[] = {
     &cmd_check_entry,
     &cmd_questions_entry,
     &cmd_leaderboard_entry,
+    &cmd_invite_entry,
 };
 /* clang-format on */
 #define NCMDS (sizeof cmd_table / sizeof cmd_table[0])
