@@ -178,7 +178,8 @@ static bool listen_ok(const char *v)
 	if (!colon || colon == v)
 		return false;
 	long port;
-	if (!str_to_long(colon + 1, 1, 65535, &port))
+	/* Port 0: the system picks a free one, and the log says which. */
+	if (!str_to_long(colon + 1, 0, 65535, &port))
 		return false;
 	for (const char *p = v; p < colon; p++)
 		if (!isalnum((unsigned char)*p) && !strchr(".-[]:", *p))

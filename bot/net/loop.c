@@ -16,6 +16,8 @@
 /* How long a stop hook may take to close its connections politely before
  * the loop ends anyway. */
 #define STOP_GRACE_MS 5000
+/* How often the lag probe fires. */
+#define LAG_PERIOD_MS 1000
 
 struct net_loop {
 	uv_loop_t uv;
@@ -24,6 +26,8 @@ struct net_loop {
 	uv_timer_t curl_timer;
 	uv_timer_t grace;
 	uv_signal_t sigint, sigterm;
+	uv_timer_t lag_timer;
+	uint64_t lag_due_ns, lag_last_ns, lag_max_ns;
 	struct net_http_list http;
 	void (*hook)(void *ud);
 	void *hook_ud;
@@ -194,6 +198,42 @@ static void signal_cb(uv_signal_t *s, int signum)
 	l->hook(l->hook_ud);
 }
 
+/* --- loop lag --------------------------------------------------------------- */
+
+static void lag_cb(uv_timer_t *t);
+
+static void lag_arm(struct net_loop *l)
+{
+	/* libuv schedules from its cached clock, so lateness is measured
+	 * from there: time spent in callbacks before this turn's timers
+	 * counts as lag, as it should. */
+	l->lag_due_ns = (uv_now(&l->uv) + LAG_PERIOD_MS) * UINT64_C(1000000);
+	uv_timer_start(&l->lag_timer, lag_cb, LAG_PERIOD_MS, 0);
+}
+
+static void lag_cb(uv_timer_t *t)
+{
+	struct net_loop *l = t->data;
+	uint64_t now = uv_hrtime();
+
+	l->lag_last_ns = now > l->lag_due_ns ? now - l->lag_due_ns : 0;
+	if (l->lag_last_ns > l->lag_max_ns)
+		l->lag_max_ns = l->lag_last_ns;
+	lag_arm(l);
+}
+
+void net_loop_watch_lag(struct net_loop *l)
+{
+	if (!uv_is_active((uv_handle_t *)&l->lag_timer))
+		lag_arm(l);
+}
+
+void net_loop_lag(const struct net_loop *l, double *last_s, double *max_s)
+{
+	*last_s = (double)l->lag_last_ns / 1e9;
+	*max_s = (double)l->lag_max_ns / 1e9;
+}
+
 /* --- libwebsockets -------------------------------------------------------- */
 
 /* lws logs through us, so its lines are logfmt like ours. Its notices are
@@ -267,6 +307,9 @@ enum sb_rc net_loop_new(struct net_loop **out, const struct lws_protocols *proto
 	uv_timer_init(&l->uv, &l->grace);
 	l->grace.data = l;
 	uv_unref((uv_handle_t *)&l->grace);
+	uv_timer_init(&l->uv, &l->lag_timer);
+	l->lag_timer.data = l;
+	uv_unref((uv_handle_t *)&l->lag_timer);
 	uv_signal_init(&l->uv, &l->sigint);
 	uv_signal_init(&l->uv, &l->sigterm);
 	l->sigint.data = l->sigterm.data = l;
@@ -317,6 +360,8 @@ void net_loop_free(struct net_loop *l)
 	uv_timer_stop(&l->curl_timer);
 	uv_close((uv_handle_t *)&l->curl_timer, NULL);
 	uv_close((uv_handle_t *)&l->grace, NULL);
+	uv_timer_stop(&l->lag_timer);
+	uv_close((uv_handle_t *)&l->lag_timer, NULL);
 	uv_signal_stop(&l->sigint);
 	uv_signal_stop(&l->sigterm);
 	uv_close((uv_handle_t *)&l->sigint, NULL);

@@ -46,4 +46,11 @@ void net_loop_on_signal(struct net_loop *l, void (*hook)(void *ud), void *ud);
 /* Monotonic milliseconds (the loop's cached clock, updated each turn). */
 uint64_t net_loop_now_ms(struct net_loop *l);
 
+/* Loop lag, for /metrics: how late a timer due every second fires, which is
+ * how long some callback held the loop. Measured once net_loop_watch_lag()
+ * was called (the probe never keeps the loop alive); seconds, the last
+ * probe's and the largest since start (0 before the first probe). */
+void net_loop_watch_lag(struct net_loop *l);
+void net_loop_lag(const struct net_loop *l, double *last_s, double *max_s);
+
 #endif
