@@ -14,6 +14,7 @@ static const struct {
     {"a", CID_ANSWER, 1, 0, 0}, {"h", CID_HINT, 1, 0, 0},         {"c", CID_PICK, 2, 0, 9},
     {"r", CID_RATE, 2, 1, 5},   {"x", CID_FORGET, 1, 0, 0},       {"s", CID_SHOW, -1, 0, 0},
     {"g", CID_GRADE, -2, 0, 5}, {"fa", CID_FORM_ANSWER, 1, 0, 0}, {"fq", CID_FORM_ADD, 0, 0, 0},
+    {"xk", CID_KEEP, 1, 0, 0},
 };
 
 /* A positive decimal without sign, leading zeros or trailing junk. */
@@ -117,6 +118,9 @@ void cid_format(const struct cid *c, char *out)
 		break;
 	case CID_FORM_ADD:
 		snprintf(out, n, "sb1:fq");
+		break;
+	case CID_KEEP:
+		snprintf(out, n, "sb1:xk:%lld", num);
 		break;
 	}
 }

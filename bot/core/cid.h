@@ -21,6 +21,7 @@ enum cid_verb {
 	CID_GRADE,       /* "sb1:g:Q:QID": practice: grade one's recall 0-5 */
 	CID_FORM_ANSWER, /* "sb1:fa:ROUND": the answer form */
 	CID_FORM_ADD,    /* "sb1:fq": the add-a-question form */
+	CID_KEEP,        /* "sb1:xk:MEMBER": cancel forget-me, keep everything */
 };
 
 struct cid {

@@ -291,11 +291,28 @@ enum sb_rc core_resend_pending(struct core *c)
 	return SB_OK;
 }
 
+/* --- counts for /metrics --------------------------------------------------------- */
+
+/* What the transaction counted becomes true once it is committed. */
+static void stats_commit(struct core *c)
+{
+	c->stats.rounds += c->stats_tx.rounds;
+	c->stats.answers += c->stats_tx.answers;
+	c->stats.ratings += c->stats_tx.ratings;
+	memset(&c->stats_tx, 0, sizeof c->stats_tx);
+}
+
+void core_get_stats(const struct core *c, struct core_stats *out)
+{
+	*out = c->stats;
+}
+
 /* One transaction per event; in a batch, one savepoint per event. */
 static enum sb_rc run_in_tx(struct core *c, enum sb_rc (*fn)(struct core *, const void *, int64_t),
                             const void *arg, int64_t now, bool reply_on_error)
 {
 	size_t mark = c->out.n;
+	struct core_stats counted = c->stats_tx;
 	enum sb_rc rc = store_begin(c->st);
 	if (rc == SB_OK) {
 		rc = fn(c, arg, now);
@@ -306,14 +323,17 @@ static enum sb_rc run_in_tx(struct core *c, enum sb_rc (*fn)(struct core *, cons
 	}
 	if (rc != SB_OK) {
 		actions_truncate(&c->out, mark);
+		c->stats_tx = counted;
 		log_error("an event could not be recorded; nothing of it was kept",
 		          "error=%s rc=%s", log_q(store_errmsg(c->st)), sb_strerror(rc));
 		if (reply_on_error)
 			core_reply(c, "Sorry, that could not be recorded, so nothing was saved. "
 			              "Please try again in a moment.");
 	}
-	if (c->batch == 0)
+	if (c->batch == 0) {
 		c->committed = c->out.n;
+		stats_commit(c);
+	}
 	return rc;
 }
 
@@ -370,9 +390,11 @@ enum sb_rc core_batch_end(struct core *c)
 		/* A failed commit has already undone the batch (store.h): nothing
 		 * of it is durable, so nothing of it may be said. */
 		actions_truncate(&c->out, c->committed);
+		memset(&c->stats_tx, 0, sizeof c->stats_tx);
 		return rc;
 	}
 	c->committed = c->out.n;
+	stats_commit(c);
 	return SB_OK;
 }
 

@@ -31,6 +31,14 @@
 
 #define CORE_MAX_ZONES 64
 
+/* What the core recorded since start, for /metrics: only what was
+ * committed (an event undone is not counted). */
+struct core_stats {
+	unsigned long rounds;  /* questions posted */
+	unsigned long answers; /* first answers of a member to a round (edits are not counted) */
+	unsigned long ratings; /* first ratings of an answer by a member (changes are not) */
+};
+
 struct core {
 	struct store *st;
 	const struct bank *bank;
@@ -52,6 +60,7 @@ struct core {
 	size_t nzones;
 	unsigned long nonce_seq;
 	int64_t nonce_salt;
+	struct core_stats stats, stats_tx; /* committed; counted in the open transaction */
 };
 
 enum sb_rc core_init(struct core *c, struct store *st, const struct bank *b,
@@ -82,6 +91,8 @@ enum sb_rc core_batch_end(struct core *c);
 /* Moves the committed actions into *out (which the caller frees with
  * actions_free); returns how many. */
 size_t core_take_actions(struct core *c, struct actions *out);
+
+void core_get_stats(const struct core *c, struct core_stats *out);
 
 /* Period keys for a ledger row at t in zone z: "all", "dYYYY-MM-DD",
  * "wYYYY-MM-DD" (that week's Monday) and "mYYYY-MM". keys[i] holds 16. */

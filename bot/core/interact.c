@@ -200,6 +200,7 @@ static enum sb_rc on_pick(struct core *c, const struct event *ev, const struct c
 	rc = store_answer_put(c->st, &a, &created);
 	if (rc != SB_OK)
 		return rc;
+	c->stats_tx.answers += created;
 	core_reply(c, "%s **%c.** %s\nYou can change it until %s.",
 	           created ? "You picked" : "You changed your pick to", (char)('A' + id->arg),
 	           q->choices[id->arg], when);
@@ -252,6 +253,7 @@ static enum sb_rc on_rate(struct core *c, const struct event *ev, const struct c
 	rc = store_rating_put(c->st, id->num, member, id->arg, now, &replaced);
 	if (rc != SB_OK)
 		return rc;
+	c->stats_tx.ratings += !replaced;
 	int given = 0;
 	rc = store_ratings_given(c->st, r.id, member, &given);
 	if (rc == SB_OK && !replaced && given <= c->scoring.review_cap) {
@@ -284,6 +286,20 @@ static enum sb_rc on_forget(struct core *c, const struct event *ev, const struct
 		    c, "Done: your answers, ratings, points, streaks and reminders are deleted.");
 	}
 	return rc;
+}
+
+/* Cancel on the forget-me question: a word back, so the member knows. */
+static enum sb_rc on_keep(struct core *c, const struct event *ev, const struct cid *id)
+{
+	int64_t member;
+	enum sb_rc rc = core_member(c, ev, &member);
+	if (rc != SB_OK)
+		return rc;
+	if (member != id->num)
+		core_reply(c, "That button was for someone else: run /study forget-me yourself.");
+	else
+		core_reply(c, "Nothing was deleted: your answers, ratings and points stay.");
+	return SB_OK;
 }
 
 static void grade_buttons(struct chat_msg *m, const char *qid)
@@ -378,6 +394,8 @@ enum sb_rc core_on_button(struct core *c, const struct event *ev, int64_t now)
 		return on_rate(c, ev, &id, now);
 	case CID_FORGET:
 		return on_forget(c, ev, &id);
+	case CID_KEEP:
+		return on_keep(c, ev, &id);
 	case CID_SHOW:
 		return on_show(c, &id);
 	case CID_GRADE:
@@ -441,6 +459,7 @@ static enum sb_rc record_answer(struct core *c, const struct st_channel *ch,
 	enum sb_rc rc = store_answer_put(c->st, &a, &created);
 	if (rc != SB_OK)
 		return rc;
+	c->stats_tx.answers += created;
 	size_t chars = utf8_len(text, strlen(text));
 	if (late) {
 		buf_printf(msg,

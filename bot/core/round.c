@@ -235,6 +235,7 @@ static enum sb_rc post_question(struct core *c, const struct st_channel *ch, con
 	enum sb_rc rc = store_round_create(c->st, &r);
 	if (rc != SB_OK)
 		return rc;
+	c->stats_tx.rounds++;
 	struct action *a = core_new_post(c, ch, NULL);
 	a->question_round = r.id;
 	round_question_msg(c, ch, &r, q, &a->msg);

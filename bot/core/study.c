@@ -341,6 +341,8 @@ static enum sb_rc cmd_forget(struct core *c, const struct event *ev)
 	char id[CID_MAX + 1];
 	cid_format(&(struct cid){.verb = CID_FORGET, .num = member}, id);
 	chat_msg_button(&a->msg, "Delete my data", id, STYLE_DANGER);
+	cid_format(&(struct cid){.verb = CID_KEEP, .num = member}, id);
+	chat_msg_button(&a->msg, "Cancel", id, STYLE_SECONDARY);
 	return SB_OK;
 }
 
@@ -554,7 +556,29 @@ static enum sb_rc cmd_skip(struct core *c, const struct event *ev, int64_t now)
 	return SB_OK;
 }
 
-static enum sb_rc cmd_pause(struct core *c, const struct event *ev, bool pause)
+/* The round whose time came while the channel was paused stays unposted:
+ * resuming means "from the next one on" (as the reply says), not a late
+ * post of the one the pause held back. Its slot is taken by a skipped round,
+ * as /study skip does for the next one. */
+static enum sb_rc skip_missed(struct core *c, const struct st_channel *ch, int64_t now)
+{
+	int64_t last = round_last_slot(c, ch, now);
+	if (last == INT64_MIN || now >= last + ch->answer_window)
+		return SB_OK; /* none, or its time is over anyway */
+	struct st_round r = {.channel_id = ch->id,
+	                     .state = ROUND_SKIPPED,
+	                     .scheduled_at = last,
+	                     .deadline = last,
+	                     .review_end = last};
+	struct st_round have;
+	round_slot(c, ch, last, r.slot);
+	enum sb_rc rc = store_round_by_slot(c->st, ch->id, r.slot, &have);
+	if (rc != SB_ERR_NOTFOUND)
+		return rc; /* posted before the pause: it runs its course */
+	return store_round_create(c->st, &r);
+}
+
+static enum sb_rc cmd_pause(struct core *c, const struct event *ev, bool pause, int64_t now)
 {
 	struct st_channel ch;
 	enum sb_rc rc;
@@ -565,6 +589,8 @@ static enum sb_rc cmd_pause(struct core *c, const struct event *ev, bool pause)
 		return SB_OK;
 	}
 	rc = store_channel_set_paused(c->st, ch.id, pause);
+	if (rc == SB_OK && !pause)
+		rc = skip_missed(c, &ch, now);
 	if (rc == SB_OK)
 		core_reply(c, pause
 		                  ? "Paused: no new questions until /study resume. A round already "
@@ -703,7 +729,7 @@ enum sb_rc core_on_command(struct core *c, const struct event *ev, int64_t now)
 	if (strcmp(cmd, "skip") == 0)
 		return cmd_skip(c, ev, now);
 	if (strcmp(cmd, "pause") == 0 || strcmp(cmd, "resume") == 0)
-		return cmd_pause(c, ev, strcmp(cmd, "pause") == 0);
+		return cmd_pause(c, ev, strcmp(cmd, "pause") == 0, now);
 	if (strcmp(cmd, "add") == 0)
 		return cmd_add(c, ev);
 	if (strcmp(cmd, "export") == 0)

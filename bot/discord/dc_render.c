@@ -433,6 +433,19 @@ char *dc_render_message(const struct chat_msg *m, const char *nonce)
 	return print(o);
 }
 
+char *dc_render_message_ref(const struct chat_msg *m, const char *nonce, const char *reply_to)
+{
+	cJSON *o = message_json(m, false);
+	add_nonce(o, nonce);
+	if (has(reply_to)) {
+		cJSON *ref = cJSON_AddObjectToObject(o, "message_reference");
+		cJSON_AddStringToObject(ref, "message_id", reply_to);
+		/* A deleted question must not cost the post. */
+		cJSON_AddBoolToObject(ref, "fail_if_not_exists", 0);
+	}
+	return print(o);
+}
+
 char *dc_render_reply(const struct action *a)
 {
 	if (a->type == ACT_FORM)
@@ -771,4 +784,12 @@ char *dc_render_reply_multipart(const struct action *a, const char *boundary, si
 {
 	cJSON *o = reply_json(a, a->msg.nfiles > 0);
 	return multipart(o, cJSON_GetObjectItemCaseSensitive(o, "data"), &a->msg, boundary, len);
+}
+
+char *dc_render_followup_multipart(const struct action *a, const char *boundary, size_t *len)
+{
+	cJSON *o = message_json(&a->msg, a->msg.nfiles > 0);
+	if (!a->public_reply)
+		cJSON_AddNumberToObject(o, "flags", FLAG_EPHEMERAL);
+	return multipart(o, o, &a->msg, boundary, len);
 }

@@ -63,6 +63,11 @@
  * as content (Discord refuses a message with nothing in it). */
 char *dc_render_message(const struct chat_msg *m, const char *nonce);
 
+/* The same as a reply to message reply_to of the same channel (NULL: none),
+ * kept even when that message is gone: a post meant for a question's thread
+ * that could not be started goes in the channel this way. */
+char *dc_render_message_ref(const struct chat_msg *m, const char *nonce, const char *reply_to);
+
 /* Body of POST /interactions/{id}/{token}/callback for a's message:
  * {"type":4,"data":{…message…,"flags":64}}, without the EPHEMERAL flag
  * when a->public_reply. For an ACT_FORM action it is dc_render_form(). */
@@ -98,5 +103,11 @@ char *dc_render_multipart(const struct chat_msg *m, const char *nonce, const cha
 /* The same for an interaction callback (an export is a reply with files):
  * payload_json is dc_render_reply()'s body with `attachments` in data. */
 char *dc_render_reply_multipart(const struct action *a, const char *boundary, size_t *len);
+
+/* The same for the follow-up that completes a deferred reply (POST
+ * /webhooks/{app}/{token}): payload_json is the message itself with
+ * `flags: 64` unless a->public_reply, so a private reply stays private
+ * even if Discord made the follow-up a message of its own. */
+char *dc_render_followup_multipart(const struct action *a, const char *boundary, size_t *len);
 
 #endif

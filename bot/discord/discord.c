@@ -8,9 +8,12 @@
 
 #include "cmd.h"
 #include "core/core.h"
+#include "core/page.h"
 #include "discord/dc_bridge.h"
+#include "discord/dc_metrics.h"
 #include "discord/gw.h"
 #include "discord/rest.h"
+#include "net/httpd.h"
 #include "net/loop.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -38,7 +41,7 @@ struct discord {
 	struct store *st;
 	struct core core;
 	struct dc_bridge *bridge;
-	int commands_registered;
+	struct httpd *http; /* /healthz and /metrics; NULL when http_listen is empty */
 };
 
 unsigned discord_intents(const struct config *cfg)
@@ -51,24 +54,53 @@ unsigned discord_intents(const struct config *cfg)
 	return intents;
 }
 
+/* The config's intents plus those of channels set up from chat, which the
+ * store holds next to the file's (applied to it at start). */
+static unsigned intents_now(struct discord *d)
+{
+	unsigned intents = discord_intents(d->cfg);
+	struct st_channel *chs;
+	size_t n;
+
+	if (store_channels(d->st, &chs, &n) != SB_OK)
+		return intents;
+	for (size_t i = 0; i < n; i++)
+		if (chs[i].answer_mode == ANSWER_THREAD)
+			intents |= GW_INTENT_GUILD_MESSAGES | GW_INTENT_MESSAGE_CONTENT;
+	free(chs);
+	return intents;
+}
+
+/* A channel set up (or changed) to thread mode needs the message intents
+ * now, not at the next start: every shard identifies anew with them. */
+static void on_setup(void *ud)
+{
+	struct discord *d = ud;
+	unsigned intents = intents_now(d);
+
+	for (size_t i = 0; i < d->nshards; i++)
+		gw_change_intents(d->shards[i].gw, intents);
+}
+
 static void on_ready(void *ud, const struct gw_ready *r, int resumed)
 {
 	struct shard *s = ud;
 	struct discord *d = s->d;
 
-	/* One overwrite per process start is enough: the command's shape
-	 * only changes with the binary. */
-	if (!resumed && r && !d->commands_registered) {
-		uint64_t app = d->cfg->discord.application_id ? d->cfg->discord.application_id
-		                                              : r->application_id;
+	/* A resumed session has its servers already: only a new one tells the
+	 * registrar which servers to wait for (it registers once per process). */
+	if (!resumed && r) {
+		struct dc_ready_info info = {
+		    .application_id = d->cfg->discord.application_id
+		                          ? d->cfg->discord.application_id
+		                          : r->application_id,
+		    .shard = (int)(s - d->shards),
+		    .nshards = (int)d->nshards,
+		    .all_shards = d->cfg->discord.shard_count <= 0,
+		    .guilds = r->guilds,
+		};
 
-		d->commands_registered = 1;
-		if (app)
-			dc_bridge_ready(d->bridge, app);
-		else
-			log_error(
-			    "READY named no application; the /study command is not registered",
-			    NULL);
+		dc_bridge_ready(d->bridge, &info);
 	}
 }
 
@@ -128,6 +160,7 @@ static void start_shards(struct discord *d, const struct gw_bot_info *info)
 	int first = cfg->discord.shard_count > 0 ? cfg->discord.shard_id : 0;
 	int n = cfg->discord.shard_count > 0 ? 1 : count;
 	int conc = info->sl_max_concurrency > 0 ? info->sl_max_concurrency : 1;
+	unsigned intents = intents_now(d);
 
 	if (count < 1)
 		count = n = 1;
@@ -148,7 +181,7 @@ static void start_shards(struct discord *d, const struct gw_bot_info *info)
 		    .token = d->token,
 		    .url = info->url,
 		    .compress = cfg->discord.compress == COMPRESS_ZLIB_STREAM,
-		    .intents = discord_intents(cfg),
+		    .intents = intents,
 		    .shard_id = first + i,
 		    /* A single unsharded connection sends no shard field. */
 		    .shard_count = count > 1 || cfg->discord.shard_count > 0 ? count : 0,
@@ -164,7 +197,7 @@ static void start_shards(struct discord *d, const struct gw_bot_info *info)
 		uv_timer_start(&s->start, start_cb, (uint64_t)(i / conc) * GW_IDENTIFY_SPACING_MS,
 		               0);
 	}
-	log_info("discord starting", "shards=%d of=%d intents=%u", n, count, discord_intents(cfg));
+	log_info("discord starting", "shards=%d of=%d intents=%u", n, count, intents);
 }
 
 static void fetch_gateway(struct discord *d);
@@ -267,9 +300,100 @@ static enum sb_rc open_core(struct discord *d, const struct bank *bank)
 	return rc;
 }
 
+/* --- operations: /healthz and /metrics (SPEC §3 http_listen) ---------------- */
+
+static void ops_snapshot(struct discord *d, struct dc_metrics_snapshot *s)
+{
+	int first = d->cfg->discord.shard_count > 0 ? d->cfg->discord.shard_id : 0;
+
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < d->nshards && i < DC_METRICS_MAX_SHARDS; i++) {
+		s->shards[i].id = first + (int)i;
+		gw_get_stats(d->shards[i].gw, &s->shards[i].st);
+		s->nshards++;
+	}
+	rest_get_stats(d->rest, &s->rest);
+	core_get_stats(&d->core, &s->core);
+	net_loop_lag(d->loop, &s->lag_last_s, &s->lag_max_s);
+	s->stopping = d->stopping;
+}
+
+/* 200 once every shard is READY (or resumed), 503 before and while any
+ * shard reconnects: what a liveness probe or a load balancer asks. */
+static int ops_healthz(void *ud, struct buf *body, const char **type)
+{
+	struct dc_metrics_snapshot *s = xmalloc(sizeof *s);
+	char why[128];
+	int ok;
+
+	(void)type;
+	ops_snapshot(ud, s);
+	ok = dc_metrics_healthy(s, why, sizeof why);
+	free(s);
+	buf_printf(body, "%s\n", why);
+	return ok ? 200 : 503;
+}
+
+static int ops_metrics(void *ud, struct buf *body, const char **type)
+{
+	struct dc_metrics_snapshot *s = xmalloc(sizeof *s);
+	struct metrics m;
+
+	ops_snapshot(ud, s);
+	metrics_begin(&m, body);
+	dc_metrics_render(s, &m);
+	free(s);
+	if (m.rc != SB_OK) {
+		log_error("cannot render /metrics", "error=%s", sb_strerror(m.rc));
+		buf_reset(body);
+		return 500;
+	}
+	*type = METRICS_CONTENT_TYPE;
+	return 200;
+}
+
+/* The leaderboards page (core/page.h). */
+static int ops_page(void *ud, struct buf *body, const char **type)
+{
+	struct discord *d = ud;
+	enum sb_rc rc = core_page_html(&d->core, (int64_t)time(NULL), body);
+
+	if (rc != SB_OK) {
+		log_error("cannot render the leaderboards page", "error=%s", sb_strerror(rc));
+		buf_reset(body);
+		return 500;
+	}
+	*type = "text/html; charset=utf-8";
+	return 200;
+}
+
+static enum sb_rc ops_start(struct discord *d)
+{
+	enum sb_rc rc;
+
+	if (!d->cfg->http_listen || !*d->cfg->http_listen)
+		return SB_OK;
+	rc = httpd_new(&d->http, d->loop, d->cfg->http_listen);
+	if (rc != SB_OK)
+		return rc;
+	httpd_route(d->http, "/healthz", ops_healthz, d);
+	httpd_route(d->http, "/metrics", ops_metrics, d);
+	httpd_route(d->http, "/", ops_page, d);
+	net_loop_watch_lag(d->loop);
+	return SB_OK;
+}
+
+/* Before anything a handler reads is freed. */
+static void ops_stop(struct discord *d)
+{
+	httpd_free(d->http);
+	d->http = NULL;
+}
+
 int discord_run(const struct config *cfg, const struct bank *bank)
 {
 	struct discord d;
+	enum sb_rc rc;
 	int code;
 
 	memset(&d, 0, sizeof d);
@@ -298,12 +422,21 @@ int discord_run(const struct config *cfg, const struct bank *bank)
 		store_close(d.st);
 		return EXIT_INVALID;
 	}
+	if ((rc = ops_start(&d)) != SB_OK) {
+		rest_free(d.rest);
+		net_loop_free(d.loop);
+		core_free(&d.core);
+		store_close(d.st);
+		return rc == SB_ERR_INVALID ? EXIT_INVALID : EXIT_RUNTIME;
+	}
 	dc_bridge_new(&d.bridge, d.loop, d.rest, &d.core, d.st);
+	dc_bridge_on_setup(d.bridge, on_setup, &d);
 	uv_timer_init(net_loop_uv(d.loop), &d.retry);
 	d.retry.data = &d;
 	net_loop_on_signal(d.loop, on_signal, &d);
 	fetch_gateway(&d);
 	code = net_loop_run(d.loop);
+	ops_stop(&d);
 	log_totals(&d);
 	for (size_t i = 0; i < d.nshards; i++) {
 		uv_close((uv_handle_t *)&d.shards[i].start, NULL);

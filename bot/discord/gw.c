@@ -39,6 +39,8 @@ struct gw {
 	char session_id[128];
 	int compress;
 	uint32_t intents;
+	uint32_t prev_intents; /* before gw_change_intents(), until READY proves them */
+	int intents_trial;
 	int shard_id, shard_count;
 	struct gw_idgate own_gate;
 	struct gw_idgate *gate; /* own_gate, or the process's shared one */
@@ -435,6 +437,18 @@ static void on_closed(struct gw *g)
 		         code, log_q(ci->name));
 	else if (!g->close_code)
 		log_warn("gateway connection lost", "shard=%d", g->shard_id);
+	if (code == 4014 && g->intents_trial && g->peer_code) {
+		/* Intents asked for at run time (a channel set up for thread
+		 * answers) that the application may not use: keep serving with
+		 * the ones that worked, rather than stopping the whole bot. */
+		log_error("Discord refused the intents a thread-mode channel needs; thread answers "
+		          "will not be seen until it is allowed",
+		          "shard=%d fix=%s", g->shard_id, log_q(ci->fix));
+		g->intents = g->prev_intents;
+		g->intents_trial = 0;
+		schedule_reconnect(g, gw_backoff_ms(g->attempt++, gw_random(g)));
+		return;
+	}
 	if (ci->cls == GW_CLOSE_FATAL && g->peer_code) {
 		g->state = ST_DONE;
 		log_error("gateway refused the bot", "shard=%d code=%d reason=%s fix=%s",
@@ -485,6 +499,7 @@ static void on_dispatch(struct gw *g, const struct gw_envelope *e)
 		g->state = ST_READY;
 		g->attempt = 0;
 		g->resume_fail = 0;
+		g->intents_trial = 0;
 		g->stats.ready = 1;
 		log_info("gateway ready", "shard=%d user=%s guilds=%zu", g->shard_id,
 		         log_q(r.user_name), r.guilds);
@@ -695,6 +710,30 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 }
 
 /* --- life ------------------------------------------------------------------ */
+
+void gw_change_intents(struct gw *g, uint32_t intents)
+{
+	if (g->intents == intents)
+		return;
+	log_info("gateway intents change; starting a new session", "shard=%d from=%u to=%u",
+	         g->shard_id, g->intents, intents);
+	if (!g->intents_trial)
+		g->prev_intents = g->intents;
+	g->intents_trial = 1;
+	g->intents = intents;
+	g->session_id[0] = '\0';
+	g->resume_url[0] = '\0';
+	g->seq = 0;
+	if (g->wsi) {
+		g->next_delay = 1;
+		drop(g, 1000);
+	}
+}
+
+uint32_t gw_intents(const struct gw *g)
+{
+	return g->intents;
+}
 
 #define NTIMERS 5
 

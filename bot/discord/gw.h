@@ -75,6 +75,11 @@ void gw_start(struct gw *g);
 /* Closes politely (1000: the session ends) and calls handlers->closed. */
 void gw_close(struct gw *g);
 void gw_free(struct gw *g);
+/* Asks for other intents from now on. Discord fixes a session's intents at
+ * IDENTIFY, so a change ends the session (close 1000) and identifies anew;
+ * events in between are not replayed. */
+void gw_change_intents(struct gw *g, uint32_t intents);
+uint32_t gw_intents(const struct gw *g);
 void gw_get_stats(const struct gw *g, struct gw_stats *out);
 
 #endif

@@ -39,6 +39,7 @@ struct rest_req {
 	uint64_t seq; /* queue order */
 	char *method, *path, *body;
 	size_t body_len;
+	char *ctype; /* "Content-Type: ..." header line when there is a body */
 	char route[RL_KEY_MAX];
 	int exempt;
 	const char *refused; /* why rest_request() refused it; fails on the next turn */
@@ -423,6 +424,7 @@ static void rest_req_free(struct rest_req *q)
 	free(q->method);
 	free(q->path);
 	free(q->body);
+	free(q->ctype);
 	free(q);
 }
 
@@ -493,7 +495,7 @@ static int rest_send(struct rest *r, struct rest_req *q, uint64_t now)
 	headers[nh++] = r->auth;
 	headers[nh++] = REST_USER_AGENT;
 	if (q->body)
-		headers[nh++] = "Content-Type: application/json";
+		headers[nh++] = q->ctype;
 	headers[nh] = NULL;
 	snprintf(url, sizeof url, "%s%s", r->base, q->path);
 	memset(&hr, 0, sizeof hr);
@@ -684,8 +686,10 @@ static void rest_http_done(void *ud, const struct net_http_resp *resp)
 	r->stats.invalid = rl_invalid(r->rl);
 	if (resp->failed || resp->status < 100 || resp->status > 599)
 		r->stats.by_class[0]++;
-	else
+	else {
 		r->stats.by_class[resp->status / 100]++;
+		r->stats.by_status[resp->status - 100]++;
+	}
 	log_debug("Discord request", "method=%s route=%s status=%ld attempt=%d ms=%llu%s%s",
 	          q->method, log_q(q->route), a.status, q->attempts,
 	          (unsigned long long)(now - q->sent_at), resp->failed ? " error=" : "",
@@ -759,8 +763,19 @@ static const char *rest_check(const char *method, const char *path)
 	return NULL;
 }
 
-void rest_request(struct rest *r, const char *method, const char *path, const char *json_body,
-                  rest_cb cb, void *ud)
+/* A media type fit for a header line: printable ASCII, no line breaks. */
+static int rest_ctype_ok(const char *t)
+{
+	if (!t || !*t || strlen(t) > 200)
+		return 0;
+	for (const char *p = t; *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+void rest_request_body(struct rest *r, const char *method, const char *path,
+                       const char *content_type, const void *body, size_t len, rest_cb cb, void *ud)
 {
 	struct rest_req *q;
 
@@ -772,15 +787,31 @@ void rest_request(struct rest *r, const char *method, const char *path, const ch
 	q->cb = cb;
 	q->ud = ud;
 	q->refused = rest_check(method, path);
+	if (!q->refused && body && !rest_ctype_ok(content_type))
+		q->refused = "the content type is empty, too long or not printable ASCII";
 	q->method = xstrdup(method && !q->refused ? method : "GET");
 	q->path = xstrdup(path && !q->refused ? path : "/");
-	if (json_body) {
-		q->body_len = strlen(json_body);
-		q->body = xstrndup(json_body, q->body_len);
+	if (body && !q->refused) {
+		size_t n = strlen("Content-Type: ") + strlen(content_type) + 1;
+
+		/* Kept whole: every retry sends these very bytes. */
+		q->body = xmalloc(len + 1);
+		memcpy(q->body, body, len);
+		q->body[len] = '\0';
+		q->body_len = len;
+		q->ctype = xmalloc(n);
+		snprintf(q->ctype, n, "Content-Type: %s", content_type);
 	}
 	rl_route_key(q->method, q->path, q->route, sizeof q->route, &q->exempt);
 	rest_list_insert(&r->queue, q);
 	rest_kick(r);
+}
+
+void rest_request(struct rest *r, const char *method, const char *path, const char *json_body,
+                  rest_cb cb, void *ud)
+{
+	rest_request_body(r, method, path, "application/json", json_body,
+	                  json_body ? strlen(json_body) : 0, cb, ud);
 }
 
 size_t rest_pending(const struct rest *r)

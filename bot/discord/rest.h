@@ -1,7 +1,8 @@
 /* Discord's HTTP API (REST v10) on the loop's curl multi handle (SPEC §7).
  *
  * Every request carries `Authorization: Bot TOKEN`, `User-Agent: DiscordBot
- * (URL, VERSION)` and, with a body, `Content-Type: application/json`.
+ * (URL, VERSION)` and, with a body, its `Content-Type` (application/json,
+ * or the caller's, e.g. multipart/form-data for files).
  * Rate limits are data (rest_rl.h): buckets learned from X-RateLimit-Bucket
  * plus the route's major parameter, one request in flight per bucket, the
  * global limit, 429 `retry_after`. 5xx answers and transfer failures are
@@ -13,12 +14,13 @@
  * the body; see rest_message_body helpers in the renderer).
  *
  * Ownership: rest_new() returns a client freed with rest_free(); the token is
- * copied and never logged (redacted to its last 4 characters). Method, path
- * and body are copied by rest_request(). The result handed to a callback,
- * its JSON included, is borrowed for the callback's duration. After
- * rest_free() no callback runs; rest_free() may be called with requests
- * in flight (they are cancelled) and from a callback (the client is then
- * freed once that callback returns).
+ * copied and never logged (redacted to its last 4 characters). Method,
+ * path, content type and body are copied by rest_request() and
+ * rest_request_body(). The result handed to a callback, its JSON included,
+ * is borrowed for the callback's duration. After rest_free() no callback
+ * runs; rest_free() may be called with requests in flight (they are
+ * cancelled) and from a callback (the client is then freed once that
+ * callback returns).
  *
  * Logs: one debug line per attempt (method, route, status, attempts); the
  * route is the rate-limit route key, in which webhook and interaction
@@ -73,6 +75,15 @@ void rest_tune(struct rest *r, const struct rest_tuning *t);
 void rest_request(struct rest *r, const char *method, const char *path, const char *json_body,
                   rest_cb cb, void *ud);
 
+/* The same with a body of any bytes and its media type, e.g.
+ * "multipart/form-data; boundary=B" for files (body may hold NULs: len
+ * counts). Rate limits, retries and order are rest_request()'s; a retry
+ * sends the identical bytes, so a nonce in the body still dedupes. A
+ * content type that is empty or not printable ASCII is refused through cb. */
+void rest_request_body(struct rest *r, const char *method, const char *path,
+                       const char *content_type, const void *body, size_t len, rest_cb cb,
+                       void *ud);
+
 /* Requests queued, waiting for a bucket, or in flight. */
 size_t rest_pending(const struct rest *r);
 
@@ -84,6 +95,8 @@ struct rest_stats {
 	unsigned long retries;
 	unsigned long invalid; /* 401, 403 and non-shared 429 answers (Discord bans IPs
 	                          past 10,000 of these in 10 minutes) */
+	/* Answers by exact HTTP status, [status - 100] for 100..599 (/metrics). */
+	unsigned long by_status[500];
 };
 void rest_get_stats(const struct rest *r, struct rest_stats *out);
 

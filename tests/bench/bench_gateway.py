@@ -296,6 +296,7 @@ platform = discord
 database = {tmp}/studybot.db
 questions = {REPO}/questions
 log_level = info
+http_listen =
 
 [discord]
 token_env = DISCORD_TOKEN

@@ -10,6 +10,7 @@ import atexit
 import os
 import re
 import signal
+import sys
 import tempfile
 
 # Every bot started here, so that a test that fails half-way (an exception
@@ -41,20 +42,26 @@ class Bot:
 
     ini: extra INI text appended after the generated [bot] and [discord]
     sections (e.g. channel sections). env: extra environment variables.
+    questions: the bank folder (default: the repository's questions/).
+    http_listen: the [bot] http_listen value; off by default, so that bots
+    running side by side do not contend for one port (127.0.0.1:0 picks a
+    free one, read from the "http listening" log line).
     """
 
     def __init__(self, binary, api_base, token, compress=True, ini="", env=None,
-                 log_level="debug", repo=None):
+                 log_level="debug", repo=None, questions=None, http_listen=""):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="studybot-e2e-")
         repo = repo or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
         self.config = os.path.join(self.dir, "studybot.ini")
+        questions = questions or os.path.join(repo, "questions")
         with open(self.config, "w") as f:
             f.write(f"""[bot]
 platform = discord
 database = {self.dir}/studybot.db
-questions = {repo}/questions
+questions = {questions}
 log_level = {log_level}
+http_listen = {http_listen}
 
 [discord]
 token_env = STUDYBOT_TEST_TOKEN
@@ -176,3 +183,21 @@ class Checks:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         return 0 if self.failed == 0 and self.passed > 0 else 1
+
+
+def run_scenario(module_globals, scenarios, timeout=150):
+    """The command line of every scenario script: `script.py STUDYBOT NAME`.
+
+    Sets the script's BINARY, runs scenario NAME with a time limit, prints
+    its checks and exits 0 only when they all passed."""
+    module_globals["BINARY"] = os.path.abspath(sys.argv[1])
+
+    async def main():
+        checks = Checks()
+        try:
+            await asyncio.wait_for(scenarios[sys.argv[2]](checks), timeout)
+        except (AssertionError, asyncio.TimeoutError) as e:
+            checks.ok(False, f"{type(e).__name__}: {e}")
+        return checks.finish()
+
+    sys.exit(asyncio.run(main()))

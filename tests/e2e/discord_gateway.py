@@ -12,8 +12,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 
-from botproc import Bot, Checks  # noqa: E402
+from botproc import Bot, run_scenario  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
+
+BINARY = None  # the studybot under test; run_scenario() sets it
 
 MESSAGE_CONTENT = 1 << 15
 
@@ -315,7 +317,8 @@ timezone = UTC
 """
         bot = await ready_bot(fake, checks, ini=ini)
         await bot.wait_log("command is registered")
-        puts = fake.requests_to("PUT", "/applications/{application_id}/commands")
+        # The channel's server gets its own command (dc_bridge.h).
+        puts = fake.requests_to("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
         names = [c["name"] for c in (puts[0].json if puts else [])]
         checks.ok(names == ["study"], f"bulk overwrite registers /study ({names})")
         inter = fake.interaction("command", name="study", channel_id=fake.STUDY_ID,
@@ -398,8 +401,9 @@ async def session_limit(checks):
         checks.ok(not any(c.identify for c in fake.connections), "no identify while at 0")
         await bot.wait_log("gateway ready", timeout=20)
         gets = [r for r in fake.requests if r.path.endswith("/gateway/bot")]
-        waited = fake.connections[-1].received[0]["at"] - gets[0].time if fake.connections[
-            -1].received else 0
+        # The IDENTIFY itself: a heartbeat may have gone out before it.
+        ident = [p for c in fake.connections for p in c.received if p["op"] == 2]
+        waited = ident[0]["at"] - gets[0].time if ident else 0
         told = gets[0].response["session_start_limit"]["reset_after"] / 1000
         checks.ok(waited >= told - 0.1,
                   f"identified {waited:.1f}s after GET /gateway/bot (reset_after {told:.1f}s)")
@@ -426,20 +430,53 @@ async def shards(checks):
         await finish(bot, fake, checks)
 
 
-SCENARIOS = {f.__name__: f for f in (session_limit, shards, interaction, post_nonce, identify, op7, op9, zombie, reset, failed_resume,
+def setup_options(channel, mode):
+    return [{"type": 1, "name": "setup", "options": [
+        {"type": 7, "name": "channel", "value": channel},
+        {"type": 3, "name": "time", "value": "09:00"},
+        {"type": 3, "name": "timezone", "value": "UTC"},
+        {"type": 3, "name": "mode", "value": mode}]}]
+
+
+async def setup_intents(checks):
+    """A channel set up for thread answers from chat needs the message
+    intents at once: the bot identifies anew with them. Where the
+    application may not use MESSAGE_CONTENT (4014), it goes back to the
+    intents that worked and keeps serving instead of stopping."""
+    for allowed in (MESSAGE_CONTENT, 0):
+        async with FakeDiscord(token=TOKEN, allowed_privileged=allowed) as fake:
+            bot = await ready_bot(fake, checks)
+            first = fake.connections[-1].identify["intents"]
+            checks.ok(first == 1, f"no thread channel yet: GUILDS only ({first})")
+            inter = fake.interaction("command", name="study", channel_id=fake.channel_id,
+                                     options=setup_options(fake.channel_id, "thread"))
+            await fake.wait_for(lambda: inter.callbacks, 5)
+            checks.ok(inter.callbacks[0]["status"] == 204, "setup answered")
+            want = 1 | (1 << 9) | MESSAGE_CONTENT
+            if allowed:
+                await bot.wait_log("gateway ready", count=2, timeout=30)
+                got = [c.identify["intents"] for c in fake.connections if c.identify]
+                checks.ok(got == [1, want], f"identified anew with the message intents: {got}")
+                fake.message_create(fake.channel_id, "hello")
+                await bot.wait_log("gateway event", t="MESSAGE_CREATE", timeout=10)
+                checks.ok(True, "MESSAGE_CREATE now arrives")
+            else:
+                await bot.wait_log("Discord refused the intents", timeout=30)
+                await bot.wait_log("gateway ready", count=2, timeout=30)
+                got = [c.identify["intents"] for c in fake.connections if c.identify]
+                checks.ok(got == [1, want, 1], f"back to the intents that worked: {got}")
+                checks.ok(bot.proc.returncode is None, "still serving")
+                # The one refused IDENTIFY is what this case is about.
+                refused = [v for v in fake.violations if "privileged intents" in v]
+                checks.ok(len(refused) == 1, f"one refused identify: {refused}")
+                fake.violations[:] = [v for v in fake.violations if v not in refused]
+            await finish(bot, fake, checks)
+
+
+SCENARIOS = {f.__name__: f for f in (setup_intents, session_limit, shards, interaction, post_nonce, identify, op7, op9, zombie, reset, failed_resume,
                                      close_codes, fatal_4004, fatal_4014, rest_401,
                                      send_limit, rest_retry, malformed)}
 
 
-async def main(name):
-    checks = Checks()
-    try:
-        await asyncio.wait_for(SCENARIOS[name](checks), 150)
-    except AssertionError as e:
-        checks.ok(False, str(e))
-    return checks.finish()
-
-
 if __name__ == "__main__":
-    BINARY = os.path.abspath(sys.argv[1])
-    sys.exit(asyncio.run(main(sys.argv[2])))
+    run_scenario(globals(), SCENARIOS, 150)

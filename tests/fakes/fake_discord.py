@@ -1247,6 +1247,9 @@ class FakeDiscord:
             ("GET", "/applications/{application_id}/guilds/{guild_id}/commands"): self._h_get_commands,
             ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): self._h_put_commands,
             ("POST", "/applications/{application_id}/guilds/{guild_id}/commands"): self._h_post_command,
+            ("DELETE", "/applications/{application_id}/commands/{command_id}"): self._h_delete_command,
+            ("DELETE", "/applications/{application_id}/guilds/{guild_id}/commands/{command_id}"):
+                self._h_delete_command,
             ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): self._h_callback,
             ("POST", "/webhooks/{webhook_id}/{webhook_token}"): self._h_followup,
             ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._h_webhook_message,
@@ -1545,6 +1548,18 @@ class FakeDiscord:
             return 200, cmd
         cmds.append(cmd)
         return 201, cmd
+
+    async def _h_delete_command(self, rec, body, m):
+        """Delete Global/Guild Application Command: 204 No Content (docs)."""
+        gid, err = self._command_scope(m)
+        if err:
+            return err
+        cmds = self.commands.get(gid, [])
+        old = next((c for c in cmds if c["id"] == m.params["command_id"]), None)
+        if old is None:
+            return self._err(404, 10063, "Unknown application command")
+        cmds.remove(old)
+        return 204, None
 
     # Interaction callback types valid for each interaction type (docs table).
     CALLBACKS_FOR = {1: {1}, 2: {4, 5, 9, 12}, 3: {4, 5, 6, 7, 9, 12}, 4: {8}, 5: {4, 5, 6, 7}}
@@ -2135,16 +2150,24 @@ class FakeDiscord:
                     values: Optional[List[str]] = None, fields: Optional[Dict[str, str]] = None,
                     message: Optional[Dict[str, Any]] = None, channel_id: Optional[str] = None,
                     user_id: Optional[str] = None, guild_id: Optional[str] = None, dm: bool = False,
-                    locale: str = "en-US", conn: Optional[GatewayConnection] = None) -> Interaction:
+                    locale: str = "en-US", conn: Optional[GatewayConnection] = None,
+                    permissions: Optional[str] = None) -> Interaction:
         """Dispatch a faithful INTERACTION_CREATE and return its record.
 
         kind: "command" (type 2, slash command `name` with `options`), "button"/"select"
         (type 3 on `message`, `custom_id`, `values`), "modal" (type 5, `custom_id`,
         `fields` {text input custom_id: value}), "autocomplete" (type 4), "ping" (type 1).
+        permissions: the invoking member's permissions in the channel, overwrites included,
+        as Discord sends them (a decimal string bitfield) in `member.permissions` and in the
+        partial `channel.permissions`; default: every permission. Guild interactions only.
         """
         types = {"ping": 1, "command": 2, "button": 3, "select": 3, "component": 3, "autocomplete": 4, "modal": 5}
         if kind not in types:
             raise FakeDiscordError(f"unknown interaction kind {kind!r}")
+        if permissions is None:
+            permissions = ALL_PERMISSIONS
+        elif not (isinstance(permissions, str) and permissions.isdigit()):
+            raise FakeDiscordError(f"permissions must be a decimal string bitfield, not {permissions!r}")
         itype = types[kind]
         user_id = user_id or self.ALICE_ID
         user = self._user(user_id)
@@ -2176,10 +2199,10 @@ class FakeDiscord:
                                                    "last_message_id", "nsfw", "position", "topic",
                                                    "rate_limit_per_user", "thread_metadata", "permissions")
                             if k in ch or k == "permissions"},
-                "member": {**mem, "permissions": ALL_PERMISSIONS},
+                "member": {**mem, "permissions": permissions},
                 "app_permissions": "2248473465835073",
             })
-            payload["channel"]["permissions"] = ALL_PERMISSIONS
+            payload["channel"]["permissions"] = permissions
         if itype != 1:
             payload["locale"] = locale
         if itype in (2, 4):
@@ -2189,6 +2212,9 @@ class FakeDiscord:
                                     "name": name, "type": 1}
             if options:
                 data["options"] = options
+                resolved = self._resolved(options, guild_id, permissions)
+                if resolved:
+                    data["resolved"] = resolved
             if known and known.get("guild_id"):
                 data["guild_id"] = known["guild_id"]
             payload["data"] = data
@@ -2212,6 +2238,34 @@ class FakeDiscord:
         self.interactions[iid] = inter
         self.dispatch("INTERACTION_CREATE", payload, conn=conn)
         return inter
+
+    def _resolved(self, options: List[Dict[str, Any]], guild_id: Optional[str],
+                  permissions: str) -> Dict[str, Any]:
+        """data.resolved for the user (6) and channel (7) options among `options`: partial
+        channels carry only id, name, type and permissions (threads also parent_id and
+        thread_metadata); members come without user, deaf and mute."""
+        out: Dict[str, Dict[str, Any]] = {}
+
+        def walk(opts: List[Dict[str, Any]]) -> None:
+            for o in opts:
+                if isinstance(o.get("options"), list):
+                    walk(o["options"])
+                value = str(o.get("value", ""))
+                if o.get("type") == 6:
+                    out.setdefault("users", {})[value] = self._user(value)
+                    mem = self.members.get((guild_id, value)) if guild_id else None
+                    if mem:
+                        out.setdefault("members", {})[value] = {
+                            **{k: v for k, v in mem.items() if k not in ("user", "deaf", "mute")},
+                            "permissions": permissions}
+                elif o.get("type") == 7 and value in self.channels:
+                    ch = self.channels[value]
+                    part = {"id": value, "name": ch.get("name"), "type": ch["type"], "permissions": permissions}
+                    if ch["type"] in THREAD_TYPES:
+                        part.update(parent_id=ch.get("parent_id"), thread_metadata=ch.get("thread_metadata"))
+                    out.setdefault("channels", {})[value] = part
+        walk(options)
+        return out
 
     # ------------------------------------------------------ connection control
     def _target(self, conn: Optional[GatewayConnection]) -> GatewayConnection:

@@ -36,8 +36,13 @@ ROUTES = {
     "callback_multipart": ("/interactions/{interaction_id}/{interaction_token}/callback",
                            "post", "multipart/form-data"),
     "commands": ("/applications/{application_id}/commands", "put", "application/json"),
+    # The follow-up that completes a deferred reply with files.
+    "followup": ("/webhooks/{webhook_id}/{webhook_token}", "post", "application/json"),
+    "followup_multipart": ("/webhooks/{webhook_id}/{webhook_token}", "post",
+                           "multipart/form-data"),
 }
-JSON_OF = {"message_multipart": "message", "callback_multipart": "callback"}
+JSON_OF = {"message_multipart": "message", "callback_multipart": "callback",
+           "followup_multipart": "followup"}
 
 CONTENT_MAX = 2000  # the docs; the OpenAPI description says 4000
 EMBED_TOTAL_MAX = 6000
@@ -202,6 +207,10 @@ def check_entry_json(name, endpoint, body):
         check_message(name, body, created=True)
     elif endpoint == "callback" and body.get("type") == 4:
         check_message(name, body["data"], created=False)
+    elif endpoint == "followup":
+        check_message(name, body, created=False)
+        if body.get("flags") != 64:
+            fail(name, f"a private reply's follow-up has flags {body.get('flags')!r}, not 64")
     elif endpoint == "commands":
         check_commands(name, body)
 

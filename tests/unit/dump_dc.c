@@ -204,6 +204,9 @@ int main(void)
 	s = dc_render_reply_multipart(&a, boundary, &len);
 	emit_multipart("callback_multipart", "export_reply", s, len, boundary);
 	free(s);
+	s = dc_render_followup_multipart(&a, boundary, &len);
+	emit_multipart("followup_multipart", "export_followup", s, len, boundary);
+	free(s);
 	action_free(&a);
 	return 0;
 }

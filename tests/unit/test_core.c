@@ -19,6 +19,8 @@
 #include "core/bank.h"
 #include "core/cid.h"
 #include "core/core.h"
+#include "core/core_int.h"
+#include "core/page.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/tz.h"
@@ -2262,6 +2264,49 @@ static void admin_pause_resume(void **state)
 	h_free(&h);
 }
 
+/* A round whose time came while paused is not posted late on resume (the
+ * reply promises "the next question comes at the usual time"); one posted
+ * before the pause runs its course, and the next day's comes as usual. */
+static void admin_resume_skips_missed_round(void **state)
+{
+	(void)state;
+	struct h h;
+	h_std(&h);
+	h.now = day_at(&h, 0, 20, 0);
+	cmd(&h, ALICE, true, "pause", NULL);
+	assert_int_equal(tick(&h, day_at(&h, 1, 9, 0)), 0);
+
+	h.now = day_at(&h, 1, 9, 30); /* inside the missed round's answer window */
+	cmd(&h, ALICE, true, "resume", NULL);
+	assert_contains(reply_text(&h), "the next question comes at the usual time");
+	assert_int_equal(questions(&h), 0);
+	tick(&h, day_at(&h, 1, 9, 31));
+	assert_int_equal(questions(&h), 0);
+	struct st_round r;
+	latest(&h, &r);
+	assert_int_equal(r.state, ROUND_SKIPPED);
+	assert_int_equal(r.scheduled_at, day_at(&h, 1, 9, 0));
+
+	/* An admin may still post one by hand. */
+	h.now = day_at(&h, 1, 9, 40);
+	cmd(&h, ALICE, true, "post", NULL);
+	assert_int_equal(questions(&h), 1);
+	int64_t manual = question_post(&h)->question_round;
+
+	/* Paused and resumed while a round is open: it stays open. */
+	h.now = day_at(&h, 1, 9, 45);
+	cmd(&h, ALICE, true, "pause", NULL);
+	h.now = day_at(&h, 1, 9, 50);
+	cmd(&h, ALICE, true, "resume", NULL);
+	latest(&h, &r);
+	assert_int_equal(r.id, manual);
+	assert_int_equal(r.state, ROUND_OPEN);
+
+	int64_t next = post_day(&h, 2);
+	assert_true(next > manual);
+	h_free(&h);
+}
+
 static void admin_export(void **state)
 {
 	(void)state;
@@ -2418,6 +2463,39 @@ static void forget_me(void **state)
 	const char *t = find(&h, ACT_REPLY, NULL)->msg.text;
 	assert_contains(t, "🥇 **Carol**: 22\n🥈 **Bob**: 17");
 	assert_lacks(t, "Alice");
+	h_free(&h);
+}
+
+/* Cancel on the forget-me question keeps everything, and says so. */
+static void forget_me_cancel(void **state)
+{
+	(void)state;
+	struct h h;
+	h_std(&h);
+	int64_t round = play_round(&h);
+	h.now = day_at(&h, 1, 13, 0);
+	cmd(&h, ALICE, false, "forget-me", NULL);
+	const struct action *a = the_reply(&h);
+	assert_int_equal(a->msg.nbuttons, 2);
+	assert_non_null(button(a, "Delete my data"));
+	char id[CID_MAX + 1];
+	snprintf(id, sizeof id, "%s", button(a, "Cancel"));
+	struct cid c;
+	assert_true(cid_parse(id, &c));
+	assert_int_equal(c.verb, CID_KEEP);
+	assert_int_equal(c.num, mid(&h, ALICE));
+	char back[CID_MAX + 1];
+	cid_format(&c, back);
+	assert_string_equal(back, id);
+
+	click(&h, BOB, id);
+	assert_contains(reply_text(&h), "That button was for someone else");
+	click(&h, ALICE, id);
+	assert_contains(reply_text(&h), "Nothing was deleted");
+	assert_int_equal(pts(&h, ALICE, NULL), 24);
+	struct st_answer ans;
+	assert_true(answer_of(&h, round, ALICE, &ans));
+	store_answer_clear(&ans);
 	h_free(&h);
 }
 
@@ -2699,6 +2777,37 @@ static void atomic_events(void **state)
 	rmdir(dir);
 }
 
+/* The page at "/": every channel's boards, member names escaped (they come
+ * from chat and must not become markup). */
+static void leaderboard_page(void **state)
+{
+	(void)state;
+	struct h h;
+	h_std(&h);
+	int64_t ada, eve;
+	assert_int_equal(store_member(h.st, "u1", "Ada", &ada), SB_OK);
+	assert_int_equal(store_member(h.st, "u2", "<script>alert('x')</script> & co", &eve), SB_OK);
+	assert_int_equal(core_points(&h.core, &h.ch, ada, 0, 12, "answer", "alpha", h.now), SB_OK);
+	assert_int_equal(core_points(&h.core, &h.ch, eve, 0, 7, "answer", "alpha", h.now), SB_OK);
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	assert_int_equal(core_page_html(&h.core, h.now, &b), SB_OK);
+	const char *page = buf_str(&b);
+	assert_non_null(strstr(page, "<h2>#study</h2>"));
+	assert_non_null(strstr(page, "This week"));
+	assert_non_null(strstr(page, "<li value=\"1\">Ada: 12</li>"));
+	assert_non_null(
+	    strstr(page, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co: 7</li>"));
+	assert_null(strstr(page, "<script>"));
+	/* A week later the week's board is empty, all time is not. */
+	buf_reset(&b);
+	assert_int_equal(core_page_html(&h.core, h.now + 8 * DAYS, &b), SB_OK);
+	assert_non_null(strstr(buf_str(&b), "No points yet."));
+	assert_non_null(strstr(buf_str(&b), "Ada: 12"));
+	buf_free(&b);
+	h_free(&h);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
@@ -2732,12 +2841,15 @@ int main(void)
 	    cmocka_unit_test(admin_setup),
 	    cmocka_unit_test(admin_post_and_skip),
 	    cmocka_unit_test(admin_pause_resume),
+	    cmocka_unit_test(admin_resume_skips_missed_round),
 	    cmocka_unit_test(admin_export),
 	    cmocka_unit_test(admin_only_commands),
 	    cmocka_unit_test(forget_me),
+	    cmocka_unit_test(forget_me_cancel),
 	    cmocka_unit_test(practice),
 	    cmocka_unit_test(outbox_resend),
 	    cmocka_unit_test(atomic_events),
+	    cmocka_unit_test(leaderboard_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,7 +220,9 @@ static void conn_parse(struct conn *c)
 	memset(sn, 0, sizeof *sn);
 	sscanf(head, "%15s %511s", sn->method, sn->path);
 	sn->headers = xstrndup(head, hlen);
-	sn->body = xstrndup(head + hlen, blen);
+	sn->body = xmalloc(blen + 1); /* bodies may hold NULs (files) */
+	memcpy(sn->body, head + hlen, blen);
+	sn->body[blen] = '\0';
 	sn->body_len = blen;
 	sn->at = mono_ms();
 	c->seen_idx = srv.nseen++;
@@ -881,6 +883,52 @@ static void refused_requests_fail_through_the_callback(void **state)
 	assert_int_equal(srv.nseen, 0);
 }
 
+/* A multipart body with NULs and CRLFs: sent with its own Content-Type,
+ * and every retry (5xx, 429) sends the identical bytes, nonce included. */
+static void multipart_body_resent_identical(void **state)
+{
+	(void)state;
+	static const char body[] =
+	    "--b-1\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n"
+	    "Content-Type: application/json\r\n\r\n{\"nonce\":\"n-7\",\"enforce_nonce\":true}\r\n"
+	    "--b-1\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.bin\"\r\n"
+	    "Content-Type: application/octet-stream\r\n\r\n\x00\x01\xff\r\n\x00z\r\n--b-1--\r\n";
+	const size_t len = sizeof body - 1;
+	struct step steps[] = {
+	    {"/channels/9/messages", ANSWER, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
+	    {"/channels/9/messages", ANSWER, 429,
+	     "X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset-After: 0.1\r\n"
+	     "X-RateLimit-Bucket: mp\r\nRetry-After: 1\r\n",
+	     "{\"message\":\"You are being rate limited.\",\"retry_after\":0.1,\"global\":false}",
+	     0, 0, 0},
+	    {"/channels/9/messages", ANSWER, 200, NULL, "{\"id\":\"99\"}", 0, 0, 0},
+	};
+	struct rest_tuning tune = {0, 20, 5, 0};
+	struct got g = {0}, bad = {0};
+
+	assert_non_null(memchr(body, '\0', len)); /* the test means what it says */
+	rest_tune(rest, &tune);
+	script(steps, 3);
+	rest_request_body(rest, "POST", "/channels/9/messages", "multipart/form-data; boundary=b-1",
+	                  body, len, on_result, &g);
+	rest_request_body(rest, "POST", "/channels/9/messages", "text/plain\r\nX-Injected: 1", body,
+	                  len, on_result, &bad);
+	RUN_UNTIL(g.n && bad.n);
+	assert_true(g.ok);
+	assert_string_equal(g.id, "99");
+	assert_int_equal(g.attempts, 3);
+	assert_int_equal(srv.nseen, 3);
+	for (size_t i = 0; i < srv.nseen; i++) {
+		assert_header(&srv.seen[i], "Content-Type: multipart/form-data; boundary=b-1");
+		assert_int_equal(srv.seen[i].body_len, len);
+		assert_memory_equal(srv.seen[i].body, body, len);
+	}
+	/* a content type that would break the header block is never sent */
+	assert_false(bad.ok);
+	assert_int_equal(bad.attempts, 0);
+	assert_non_null(strstr(bad.message, "content type"));
+}
+
 static void api_base_and_token_checks(void **state)
 {
 	(void)state;
@@ -941,6 +989,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(ban_shaped_429_is_loud, setup, teardown),
 	    cmocka_unit_test_setup_teardown(free_with_requests_in_flight, setup, teardown),
 	    cmocka_unit_test_setup_teardown(free_inside_a_callback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(multipart_body_resent_identical, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refused_requests_fail_through_the_callback, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(api_base_and_token_checks, setup, teardown),
