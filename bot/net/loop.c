@@ -65,6 +65,10 @@ struct lws_context *net_loop_lws(struct net_loop *l)
 
 uint64_t net_loop_now_ms(struct net_loop *l)
 {
+	/* uv_now() is the time the loop turn began; a busy turn (a commit,
+	 * many events) makes it stale, and a rate-limit reset computed from a
+	 * stale now falls due early. */
+	uv_update_time(&l->uv);
 	return uv_now(&l->uv);
 }
 

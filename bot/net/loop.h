@@ -43,7 +43,8 @@ int net_loop_stopping(const struct net_loop *l);
  * net_loop_stop(); a second signal stops the loop at once. */
 void net_loop_on_signal(struct net_loop *l, void (*hook)(void *ud), void *ud);
 
-/* Monotonic milliseconds (the loop's cached clock, updated each turn). */
+/* Monotonic milliseconds, read now (the loop clock is brought up to date,
+ * so timers started after it count from the true present). */
 uint64_t net_loop_now_ms(struct net_loop *l);
 
 /* Loop lag, for /metrics: how late a timer due every second fires, which is
