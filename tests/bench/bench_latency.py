@@ -14,7 +14,10 @@ MESSAGE_CREATE of the stream.
   4. ratings:  after the reveal, the same mixed stream with rating clicks on the reveal's
                buttons instead of form submits.
 Latency is Discord's view of it: from the moment the fake wrote INTERACTION_CREATE to the
-bot's socket to the moment the interaction callback reached the fake's REST API.
+bot's socket to the moment the interaction callback request reached the fake's REST API
+(before the fake checks it against the API description, which is the fake's time, not the
+bot's). The fake runs in this process, so its own load is in the figures: they are an upper
+bound of the bot's share.
 
 Usage:
   bench_latency.py [--binary build/studybot] [--rate 1000] [--seconds 10]
@@ -113,10 +116,12 @@ async def stream(fake, seconds, rate, share, make_interaction, busy_channel):
 
 
 def latencies(inters):
+    """ms from INTERACTION_CREATE written to the bot's socket to the callback
+    request reaching the fake (not counting the fake's own checks of it)."""
     out = []
     for it in inters:
-        if it.callbacks and it.callbacks[0].get("delay") is not None:
-            out.append(it.callbacks[0]["delay"] * 1000.0)
+        if it.callbacks and it.callbacks[0].get("received") is not None:
+            out.append(it.callbacks[0]["received"] * 1000.0)
     return out
 
 

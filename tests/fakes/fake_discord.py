@@ -731,13 +731,16 @@ class FakeDiscord:
         iid = rec.params.get("interaction_id", "")
         body = body if isinstance(body, dict) else {}
         now = time.monotonic()
+        # "delay" runs to when the fake has checked the request; "received"
+        # to when the request reached it, which is the client's own share.
         entry = {"interaction_id": iid, "type": body.get("type"), "data": body.get("data"), "at": now,
-                 "delay": None, "status": status, "accepted": False}
+                 "delay": None, "received": None, "status": status, "accepted": False}
         self.callbacks.append(entry)
         inter = self.interactions.get(iid)
         if inter is not None and inter.token == rec.params.get("interaction_token"):
             inter.callbacks.append(entry)
             entry["delay"] = now - (inter.sent_at or inter.created_at)
+            entry["received"] = rec.time - (inter.sent_at or inter.created_at)
         return entry
 
     async def _rest_handle(self, request: web.Request) -> web.StreamResponse:
