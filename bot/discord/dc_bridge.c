@@ -28,6 +28,7 @@ struct pending {
 	int type;     /* enum dc_interaction_type */
 	char *token;
 	int answered;
+	uint64_t arrived_ns; /* uv_hrtime() when the interaction was read */
 };
 
 struct dc_bridge {
@@ -259,6 +260,7 @@ static void send_callback(struct dc_bridge *b, struct pending *p, const char *bo
 	snprintf(path, sizeof path, "/interactions/%" PRIu64 "/%s/callback", p->id, p->token);
 	rest_request(b->rest, "POST", path, body, callback_sent, b);
 	p->answered = 1;
+	metrics_hist_observe(&b->stats.reply_latency, (double)(uv_hrtime() - p->arrived_ns) / 1e9);
 }
 
 /* --- replies with files: deferred, then a follow-up ------------------------------- */
@@ -530,6 +532,7 @@ static void refuse_unreadable(struct dc_bridge *b, const struct dc_interaction *
 static void on_interaction(struct dc_bridge *b, struct gw_span d)
 {
 	static struct dc_interaction in; /* ~100 KiB: not on the stack */
+	uint64_t arrived_ns = uv_hrtime();
 	enum sb_rc rc = dc_parse_interaction(d.p, d.n, &in);
 	struct pending *p;
 
@@ -553,6 +556,7 @@ static void on_interaction(struct dc_bridge *b, struct gw_span d)
 	p->type = in.type;
 	p->token = xstrdup(in.token);
 	p->answered = 0;
+	p->arrived_ns = arrived_ns;
 	if (in.ping) {
 		send_callback(b, p, "{\"type\":1}");
 		return;
@@ -945,10 +949,17 @@ static void reg_free(struct cmdreg *g)
 
 /* --- life ------------------------------------------------------------------ */
 
+/* Seconds; Discord's own limit is 3 s. */
+static const double reply_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05,
+                                       0.1,   0.25,   0.5,   1,    2,    3};
+
 enum sb_rc dc_bridge_new(struct dc_bridge **out, struct net_loop *loop, struct rest *rest,
                          struct core *core, struct store *st)
 {
 	struct dc_bridge *b = xcalloc(1, sizeof *b);
+
+	metrics_hist_init(&b->stats.reply_latency, reply_buckets,
+	                  sizeof reply_buckets / sizeof reply_buckets[0]);
 
 	b->loop = loop;
 	b->rest = rest;

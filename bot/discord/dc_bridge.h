@@ -18,6 +18,7 @@
 #include "config.h"
 #include "core/core.h"
 #include "discord/gw_payload.h"
+#include "util/metrics.h"
 #include "discord/rest.h"
 #include "net/loop.h"
 
@@ -25,6 +26,10 @@ struct dc_bridge;
 
 struct dc_bridge_stats {
 	unsigned long interactions, messages, ignored, replies, posts, failed_sends;
+	/* From an interaction read off the gateway to its first response
+	 * (reply, form or deferral) handed to the REST client: the bot's own
+	 * share of Discord's 3 s, commit included. */
+	struct metrics_hist reply_latency;
 };
 
 enum sb_rc dc_bridge_new(struct dc_bridge **out, struct net_loop *loop, struct rest *rest,

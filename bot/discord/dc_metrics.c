@@ -125,6 +125,10 @@ void dc_metrics_render(const struct dc_metrics_snapshot *s, struct metrics *m)
 	render_gateway(s, m);
 	render_rest(&s->rest, m);
 	render_core(&s->core, m);
+	metrics_family(m, "studybot_interaction_reply_seconds", METRICS_HISTOGRAM,
+	               "From an interaction read off the gateway to its response handed to the "
+	               "HTTP client (Discord allows 3 s in all).");
+	metrics_histogram(m, &s->bridge.reply_latency);
 	metrics_family(m, "studybot_event_loop_lag_seconds", METRICS_GAUGE,
 	               "How late the last once-a-second probe timer fired on the event loop.");
 	metrics_sample(m, NULL, s->lag_last_s);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "core/core.h"
+#include "discord/dc_bridge.h"
 #include "discord/gw.h"
 #include "discord/rest.h"
 #include "util/buf.h"
@@ -25,6 +26,7 @@ struct dc_metrics_snapshot {
 	size_t nshards; /* 0 until the gateway address is known */
 	struct rest_stats rest;
 	struct core_stats core;
+	struct dc_bridge_stats bridge;
 	double lag_last_s, lag_max_s;
 	int stopping;
 };

@@ -314,6 +314,8 @@ static void ops_snapshot(struct discord *d, struct dc_metrics_snapshot *s)
 	}
 	rest_get_stats(d->rest, &s->rest);
 	core_get_stats(&d->core, &s->core);
+	if (d->bridge)
+		dc_bridge_get_stats(d->bridge, &s->bridge);
 	net_loop_lag(d->loop, &s->lag_last_s, &s->lag_max_s);
 	s->stopping = d->stopping;
 }

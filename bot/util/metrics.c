@@ -104,7 +104,9 @@ void metrics_family(struct metrics *m, const char *name, enum metrics_type type,
 	escaped(m, help ? help : "", 0);
 	puts_(m, "\n# TYPE ");
 	puts_(m, name);
-	puts_(m, type == METRICS_COUNTER ? " counter\n" : " gauge\n");
+	puts_(m, type == METRICS_COUNTER ? " counter\n"
+	         : type == METRICS_GAUGE ? " gauge\n"
+	                                 : " histogram\n");
 }
 
 static void value_text(double v, char *out, size_t n)
@@ -119,7 +121,7 @@ static void value_text(double v, char *out, size_t n)
 		snprintf(out, n, "%.9g", v);
 }
 
-void metrics_sample(struct metrics *m, const char *const *labels, double value)
+static void sample(struct metrics *m, const char *suffix, const char *const *labels, double value)
 {
 	char num[64];
 
@@ -133,6 +135,7 @@ void metrics_sample(struct metrics *m, const char *const *labels, double value)
 			return;
 		}
 	puts_(m, m->family);
+	puts_(m, suffix);
 	if (labels && labels[0]) {
 		puts_(m, "{");
 		for (size_t i = 0; labels[i]; i += 2) {
@@ -151,9 +154,51 @@ void metrics_sample(struct metrics *m, const char *const *labels, double value)
 	puts_(m, "\n");
 }
 
+void metrics_sample(struct metrics *m, const char *const *labels, double value)
+{
+	sample(m, "", labels, value);
+}
+
 void metrics_sample1(struct metrics *m, const char *label, const char *value, double v)
 {
 	const char *labels[] = {label, value, NULL};
 
 	metrics_sample(m, labels, v);
+}
+
+void metrics_hist_init(struct metrics_hist *h, const double *le, size_t n)
+{
+	memset(h, 0, sizeof *h);
+	h->le = le;
+	h->n = n < METRICS_HIST_MAX ? n : METRICS_HIST_MAX;
+}
+
+void metrics_hist_observe(struct metrics_hist *h, double v)
+{
+	size_t i = 0;
+
+	while (i < h->n && v > h->le[i])
+		i++;
+	h->counts[i]++;
+	h->sum += v;
+	h->count++;
+}
+
+void metrics_histogram(struct metrics *m, const struct metrics_hist *h)
+{
+	unsigned long cum = 0;
+	char le[32];
+
+	for (size_t i = 0; i <= h->n; i++) {
+		const char *labels[] = {"le", le, NULL};
+
+		cum += h->counts[i];
+		if (i < h->n)
+			value_text(h->le[i], le, sizeof le);
+		else
+			snprintf(le, sizeof le, "+Inf");
+		sample(m, "_bucket", labels, (double)cum);
+	}
+	sample(m, "_sum", NULL, h->sum);
+	sample(m, "_count", NULL, (double)h->count);
 }

@@ -23,7 +23,7 @@
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define METRICS_NAME_MAX     128
 
-enum metrics_type { METRICS_COUNTER, METRICS_GAUGE };
+enum metrics_type { METRICS_COUNTER, METRICS_GAUGE, METRICS_HISTOGRAM };
 
 struct metrics {
 	struct buf *out; /* borrowed */
@@ -40,6 +40,23 @@ void metrics_family(struct metrics *m, const char *name, enum metrics_type type,
 void metrics_sample(struct metrics *m, const char *const *labels, double value);
 /* metrics_sample() with one label. */
 void metrics_sample1(struct metrics *m, const char *label, const char *value, double v);
+
+/* A histogram of durations in seconds, filled with metrics_hist_observe():
+ * per-bucket counts (not cumulative) for upper bounds le[0..n), plus one
+ * past the last, their sum and count. */
+#define METRICS_HIST_MAX 16
+struct metrics_hist {
+	const double *le; /* ascending upper bounds, static */
+	size_t n;
+	unsigned long counts[METRICS_HIST_MAX + 1];
+	double sum;
+	unsigned long count;
+};
+void metrics_hist_init(struct metrics_hist *h, const double *le, size_t n);
+void metrics_hist_observe(struct metrics_hist *h, double v);
+/* The family (declared METRICS_HISTOGRAM) as _bucket{le=…} (cumulative,
+ * ending with +Inf), _sum and _count samples. */
+void metrics_histogram(struct metrics *m, const struct metrics_hist *h);
 
 /* Whether s is a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or label
  * name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with "__"). */

@@ -35,8 +35,10 @@ import asyncio
 import json
 import os
 import random
+import re
 import sys
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -115,6 +117,35 @@ async def stream(fake, seconds, rate, share, make_interaction, busy_channel):
     return inters, messages, elapsed
 
 
+def bot_histogram(port):
+    """{le: cumulative count} of studybot_interaction_reply_seconds from /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    out = {}
+    for m in re.finditer(r'^studybot_interaction_reply_seconds_bucket\{le="([^"]+)"\} (\S+)$', text, re.M):
+        out[float(m.group(1))] = float(m.group(2))
+    return out
+
+
+def hist_quantile(before, after, q):
+    """The q-quantile (ms) of what was observed between two scrapes, by linear
+    interpolation inside its bucket, as Prometheus's histogram_quantile()."""
+    les = sorted(after)
+    counts = [after[le] - before.get(le, 0.0) for le in les]
+    total = counts[-1] if counts else 0
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    prev_le, prev_c = 0.0, 0.0
+    for le, c in zip(les, counts):
+        if c >= rank:
+            if le == float("inf"):
+                return prev_le * 1000.0
+            return (prev_le + (le - prev_le) * (rank - prev_c) / max(c - prev_c, 1e-9)) * 1000.0
+        prev_le, prev_c = le, c
+    return prev_le * 1000.0
+
+
 def latencies(inters):
     """ms from INTERACTION_CREATE written to the bot's socket to the callback
     request reaching the fake (not counting the fake's own checks of it)."""
@@ -133,6 +164,8 @@ async def run(args) -> int:
     a_secs = r_secs = b_secs = 0.0
     a_lat, r_lat, b_lat = [], [], []
     a_cpu = r_cpu = 0.0
+    nan = float("nan")
+    a_bot = r_bot = b_bot = [nan, nan]
     async with FakeDiscord(token=TOKEN, allowed_privileged=MESSAGE_CONTENT,
                            heartbeat_interval=41250) as fake:
         members = []
@@ -157,13 +190,16 @@ schedule = 23:59
 timezone = UTC
 answer_mode = thread
 """
-        bot = Bot(args.binary, fake.api_url, TOKEN, compress=True, ini=ini, log_level="info")
+        bot = Bot(args.binary, fake.api_url, TOKEN, compress=True, ini=ini, log_level="info",
+                  http_listen="127.0.0.1:0")
         await bot.start()
         try:
             try:
                 await bot.wait_log("gateway ready", timeout=60)
+                (listening,) = await bot.wait_log("http listening", timeout=10)
             except AssertionError as e:
                 raise RuntimeError(str(e)) from None
+            port = int(listening["addr"].rsplit(":", 1)[1])
             post = fake.interaction("command", name="study", channel_id=fake.STUDY_ID,
                                     options=[{"type": 1, "name": "post"}])
             question = await wait_for(
@@ -187,20 +223,25 @@ answer_mode = thread
                                         user_id=members[k[0] % len(members)], channel_id=fake.STUDY_ID)
 
             cpu0 = cpu_seconds(pid)
+            h0 = bot_histogram(port)
             f0 = sum(os.times()[:2])
             a_inters, a_msgs, a_secs = await stream(fake, args.seconds, args.rate, args.answer_share,
                                                     answer, busy)
             await wait_for(lambda: all(i.callbacks for i in a_inters), 15, "answer callbacks")
             a_cpu = cpu_seconds(pid) - cpu0
+            h1 = bot_histogram(port)
+            a_bot = [hist_quantile(h0, h1, q) for q in (0.5, 0.99)]
             log(f"fake CPU in the answers phase: {100 * (sum(os.times()[:2]) - f0) / a_secs:.0f} %")
             a_lat = latencies(a_inters)
 
             # 3. a burst of submits, nothing else
+            h0 = bot_histogram(port)
             b0 = time.monotonic()
             b_inters = [answer() for _ in range(args.burst)]
             await wait_for(lambda: all(i.callbacks for i in b_inters), 60, "burst callbacks")
             b_secs = max(i.callbacks[0]["at"] for i in b_inters) - b0
             b_lat = latencies(b_inters)
+            b_bot = [hist_quantile(h0, bot_histogram(port), q) for q in (0.5, 0.99)]
 
             # 4. ratings after the reveal
             deadline = posted_at + window
@@ -216,10 +257,12 @@ answer_mode = thread
                                         user_id=random.choice(members), channel_id=m["channel_id"])
 
             cpu0 = cpu_seconds(pid)
+            h0 = bot_histogram(port)
             r_inters, r_msgs, r_secs = await stream(fake, args.seconds, args.rate, args.answer_share,
                                                     rating, busy)
             await wait_for(lambda: all(i.callbacks for i in r_inters), 15, "rating callbacks")
             r_cpu = cpu_seconds(pid) - cpu0
+            r_bot = [hist_quantile(h0, bot_histogram(port), q) for q in (0.5, 0.99)]
             r_lat = latencies(r_inters)
         except RuntimeError as e:
             problems.append(str(e))
@@ -237,23 +280,26 @@ answer_mode = thread
             log("problem: " + p)
         return 1
     rows = [
-        ("answers (mixed)", len(a_inters), a_msgs, a_secs, a_lat, a_cpu),
-        ("ratings (mixed)", len(r_inters), r_msgs, r_secs, r_lat, r_cpu),
-        ("answers (burst)", len(b_inters), 0, b_secs, b_lat, None),
+        ("answers (mixed)", len(a_inters), a_msgs, a_secs, a_lat, a_cpu, a_bot),
+        ("ratings (mixed)", len(r_inters), r_msgs, r_secs, r_lat, r_cpu, r_bot),
+        ("answers (burst)", len(b_inters), 0, b_secs, b_lat, None, b_bot),
     ]
+    print("latency at the fake: INTERACTION_CREATE written -> callback request received;")
+    print("in the bot: read off the gateway -> response handed to its HTTP client (/metrics)")
     print(f"{'phase':<16} {'events/s':>9} {'inter':>6} {'msgs':>6} {'p50 ms':>7} {'p90 ms':>7} "
-          f"{'p99 ms':>7} {'max ms':>7} {'bot CPU %':>9}")
+          f"{'p99 ms':>7} {'max ms':>7} {'bot p50':>8} {'bot p99':>8} {'bot CPU %':>9}")
     result = {"bench": "interaction_latency", "rate": args.rate, "seconds": args.seconds,
               "members": args.members, "phases": []}
-    for name, n, msgs, secs, lat, cpu in rows:
+    for name, n, msgs, secs, lat, cpu, own in rows:
         evs = (n + msgs) / secs if secs > 0 else 0.0
         cpu_pct = f"{100.0 * cpu / secs:9.1f}" if cpu is not None else f"{'':>9}"
         print(f"{name:<16} {evs:9.0f} {n:6d} {msgs:6d} {pct(lat, 50):7.2f} {pct(lat, 90):7.2f} "
-              f"{pct(lat, 99):7.2f} {max(lat) if lat else float('nan'):7.2f} {cpu_pct}")
+              f"{pct(lat, 99):7.2f} {max(lat) if lat else float('nan'):7.2f} {own[0]:8.2f} {own[1]:8.2f} "
+              f"{cpu_pct}")
         result["phases"].append({"phase": name, "events_per_s": evs, "interactions": n, "messages": msgs,
                                  "seconds": secs, "p50_ms": pct(lat, 50), "p90_ms": pct(lat, 90),
                                  "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
-                                 "cpu_seconds": cpu})
+                                 "bot_p50_ms": own[0], "bot_p99_ms": own[1], "cpu_seconds": cpu})
     print(f"answers recorded per second (burst of {args.burst}): {len(b_inters) / b_secs:.0f}")
     result["answers_per_s_burst"] = len(b_inters) / b_secs
     print(json.dumps(result))
@@ -267,7 +313,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=10.0, help="length of each mixed phase")
     p.add_argument("--answer-share", type=float, default=0.2, help="share of interactions in the stream")
     p.add_argument("--members", type=int, default=40)
-    p.add_argument("--burst", type=int, default=2000)
+    p.add_argument("--burst", type=int, default=500)
     args = p.parse_args()
     if not os.access(args.binary, os.X_OK):
         log(f"no studybot binary at {args.binary}")

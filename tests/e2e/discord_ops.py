@@ -125,10 +125,18 @@ def parse_exposition(text):
         if not m:
             raise FormatError(f"line {lineno}: not a sample: {line!r}")
         name, labels, value = m.group(1), m.group(2), m.group(3)
+        family = name
         if name not in types:
+            # A histogram's samples are its name plus _bucket, _sum, _count.
+            base = re.sub(r"_(bucket|sum|count)$", "", name)
+            if types.get(base) == "histogram":
+                family = base
+        if family not in types:
             raise FormatError(f"line {lineno}: sample {name} without a TYPE before it")
-        if name != current:
+        if family != current:
             raise FormatError(f"line {lineno}: sample {name} outside its family")
+        if family != name and name.endswith("_bucket") and "le=" not in (labels or ""):
+            raise FormatError(f"line {lineno}: histogram bucket without le")
         try:
             v = float(value)
         except ValueError:
@@ -139,7 +147,7 @@ def parse_exposition(text):
         key = (name, tuple(sorted(parse_labels(labels, lineno).items())) if labels else ())
         if key in samples:
             raise FormatError(f"line {lineno}: duplicate sample {key}")
-        if types[name] == "counter" and (v < 0 or math.isnan(v)):
+        if types[family] == "counter" and (v < 0 or math.isnan(v)):
             raise FormatError(f"line {lineno}: counter {name} = {value}")
         samples[key] = v
     return types, helps, samples
@@ -412,6 +420,15 @@ answer_mode = thread
         m3 = await scrape(port)
         checks.ok(m3.get("studybot_answers_recorded_total") == 1,
                   "a changed pick is not counted twice")
+        # Every interaction answered so far is in the reply-time histogram:
+        # buckets cumulative, the last (+Inf) equal to the count.
+        name = "studybot_interaction_reply_seconds"
+        buckets = sorted(((float(le), v) for le, v in m3.by_label(name + "_bucket", "le").items()))
+        count = m3.get(name + "_count")
+        answered = sum(1 for i in fake.interactions.values() if i.callbacks)
+        checks.ok(count == answered and buckets and buckets[-1] == (math.inf, count)
+                  and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:])),
+                  f"reply times of all {answered} interactions: count {count}, buckets {buckets}")
         await finish(bot, fake, checks)
 
 
