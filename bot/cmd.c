@@ -23,6 +23,29 @@ bool cmd_config_opt(int argc, char **argv, int *i, const char **path, bool *bad)
 	return true;
 }
 
+int cmd_only_config(const struct cmd_entry *e, int argc, char **argv, const char **path)
+{
+	for (int i = 1; i < argc; i++) {
+		bool bad = false;
+		if (cmd_config_opt(argc, argv, &i, path, &bad)) {
+			if (bad)
+				return cmd_usage_error(e, "-c needs a file\n");
+			continue;
+		}
+		return cmd_usage_error(e, "unknown argument: %s\n", argv[i]);
+	}
+	return -1;
+}
+
+bool cmd_load_or_report(struct cmd_ctx *ctx, const char *cfg_path, bool want_bank)
+{
+	if (cmd_load(ctx, cfg_path, want_bank))
+		return true;
+	cmd_print_diags(ctx);
+	cmd_ctx_free(ctx);
+	return false;
+}
+
 bool cmd_load(struct cmd_ctx *ctx, const char *cfg_path, bool want_bank)
 {
 	memset(ctx, 0, sizeof *ctx);

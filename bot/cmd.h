@@ -44,11 +44,16 @@ struct cmd_ctx {
  * it (advancing *i), false if argv[*i] is something else. Sets *bad on a
  * missing value. */
 bool cmd_config_opt(int argc, char **argv, int *i, const char **path, bool *bad);
+/* For a command whose only option is -c FILE: reads it into *path.
+ * Returns -1 when argv held nothing else, or the usage error's exit code. */
+int cmd_only_config(const struct cmd_entry *e, int argc, char **argv, const char **path);
 /* Loads the config (a missing default file means defaults, unless it was
  * named explicitly) and, if want_bank, the bank it points to. Problems go to
  * ctx->diags; returns true when there were none. */
 bool cmd_load(struct cmd_ctx *ctx, const char *cfg_path, bool want_bank);
 void cmd_ctx_free(struct cmd_ctx *ctx);
+/* cmd_load(); on problems prints them, frees ctx and returns false. */
+bool cmd_load_or_report(struct cmd_ctx *ctx, const char *cfg_path, bool want_bank);
 /* Prints ctx->diags to stderr, sorted. */
 void cmd_print_diags(struct cmd_ctx *ctx);
 int cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)

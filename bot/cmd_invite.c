@@ -122,24 +122,16 @@ static int fetch_app(const struct config *cfg, const char *cfg_path, const char 
 static int exec_invite(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool bad = false, thread_mode = false;
+	bool thread_mode = false;
 	struct cmd_ctx ctx;
 	uint64_t app;
 	int code = EXIT_OK;
+	int usage = cmd_only_config(&cmd_invite_entry, argc, argv, &path);
 
-	for (int i = 1; i < argc; i++) {
-		if (cmd_config_opt(argc, argv, &i, &path, &bad)) {
-			if (bad)
-				return cmd_usage_error(&cmd_invite_entry, "-c needs a file\n");
-			continue;
-		}
-		return cmd_usage_error(&cmd_invite_entry, "unknown argument: %s\n", argv[i]);
-	}
-	if (!cmd_load(&ctx, path, false)) {
-		cmd_print_diags(&ctx);
-		cmd_ctx_free(&ctx);
+	if (usage >= 0)
+		return usage;
+	if (!cmd_load_or_report(&ctx, path, false))
 		return EXIT_INVALID;
-	}
 	/* A one-shot command: the REST client's routine lines would bury the
 	 * answer; its warnings and errors still show. */
 	log_set_level(ctx.cfg.log_level > LOG_WARN ? (enum log_level)ctx.cfg.log_level : LOG_WARN);

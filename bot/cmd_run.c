@@ -8,23 +8,14 @@
 static int exec_run(int argc, char **argv)
 {
 	const char *path = NULL;
-	bool bad = false;
 	struct cmd_ctx ctx;
 	int code;
+	int usage = cmd_only_config(&cmd_run_entry, argc, argv, &path);
 
-	for (int i = 1; i < argc; i++) {
-		if (cmd_config_opt(argc, argv, &i, &path, &bad)) {
-			if (bad)
-				return cmd_usage_error(&cmd_run_entry, "-c needs a file\n");
-			continue;
-		}
-		return cmd_usage_error(&cmd_run_entry, "unknown argument: %s\n", argv[i]);
-	}
-	if (!cmd_load(&ctx, path, true)) {
-		cmd_print_diags(&ctx);
-		cmd_ctx_free(&ctx);
+	if (usage >= 0)
+		return usage;
+	if (!cmd_load_or_report(&ctx, path, true))
 		return EXIT_INVALID;
-	}
 	log_set_level((enum log_level)ctx.cfg.log_level);
 	if (ctx.cfg.platform != PLATFORM_DISCORD) {
 		log_error("this build serves Discord only so far; set [bot] platform = discord",
