@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chat/chat_loop.h"
 #include "discord/dc_event.h"
 #include "discord/dc_render.h"
 #include "discord/dc_thread.h"
@@ -19,7 +20,6 @@
 /* Channels we learned are no round's thread (ids are never reused, so a
  * "no" stays true): a cheap filter for the chatter of busy servers. */
 #define NOT_OURS_SLOTS 4096
-#define MAX_TICK_MS    (60 * 1000)
 
 struct pending {
 	uint64_t tag;
@@ -36,10 +36,7 @@ struct dc_bridge {
 	struct rest *rest;
 	struct core *core;
 	struct store *st;
-	uv_check_t check;
-	uv_timer_t tick;
-	int batch_open;
-	int commit_failed; /* the last batch's replies are gone: say so */
+	struct chat_loop *cl;
 	uint64_t next_tag;
 	struct pending pending[PENDING_MAX];
 	size_t npending;
@@ -366,12 +363,12 @@ static void send_reply(struct dc_bridge *b, struct action *act)
 	free(body);
 }
 
-static void pending_drop_answered(struct dc_bridge *b)
+static void pending_drop_answered(struct dc_bridge *b, int commit_failed)
 {
 	for (size_t i = 0; i < b->npending; i++) {
 		struct pending *p = &b->pending[i];
 
-		if (!p->answered && b->commit_failed) {
+		if (!p->answered && commit_failed) {
 			send_callback(
 			    b, p,
 			    "{\"type\":4,\"data\":{\"content\":\"Sorry, that could not be "
@@ -391,46 +388,30 @@ static void pending_drop_answered(struct dc_bridge *b)
 	b->npending = 0;
 }
 
-static void flush(struct dc_bridge *b)
+static void on_action(void *ud, struct action *a)
 {
-	struct actions acts = {0};
+	struct dc_bridge *b = ud;
 
-	core_take_actions(b->core, &acts);
-	for (size_t i = 0; i < acts.n; i++) {
-		struct action *a = &acts.v[i];
-
-		switch (a->type) {
-		case ACT_POST:
-		case ACT_DM:
-			send_post(b, a);
-			break;
-		case ACT_REPLY:
-		case ACT_FORM:
-			send_reply(b, a);
-			break;
-		}
+	switch (a->type) {
+	case ACT_POST:
+	case ACT_DM:
+		send_post(b, a);
+		break;
+	case ACT_REPLY:
+	case ACT_FORM:
+		send_reply(b, a);
+		break;
 	}
-	actions_free(&acts);
-	pending_drop_answered(b);
-	b->commit_failed = 0;
 }
 
-/* --- batches and ticks ----------------------------------------------------- */
-
-static void schedule_tick(struct dc_bridge *b);
-
-static void end_batch(struct dc_bridge *b)
+/* Every interaction of the batch gets an answer, whatever the core said;
+ * a /study setup may have changed what the shards need. */
+static void on_flushed(void *ud, int commit_failed)
 {
-	if (!b->batch_open)
-		return;
-	b->batch_open = 0;
-	b->commit_failed = core_batch_end(b->core) != SB_OK;
-	if (b->commit_failed)
-		log_error("a batch of events could not be committed; none of it was confirmed",
-		          "error=%s", log_q(store_errmsg(b->st)));
-	flush(b);
-	schedule_tick(b);
-	if (b->setup_in_batch && !b->commit_failed && b->on_setup)
+	struct dc_bridge *b = ud;
+
+	pending_drop_answered(b, commit_failed);
+	if (b->setup_in_batch && !commit_failed && b->on_setup)
 		b->on_setup(b->on_setup_ud);
 	b->setup_in_batch = 0;
 }
@@ -439,42 +420,6 @@ void dc_bridge_on_setup(struct dc_bridge *b, void (*fn)(void *ud), void *ud)
 {
 	b->on_setup = fn;
 	b->on_setup_ud = ud;
-}
-
-static void check_cb(uv_check_t *h)
-{
-	end_batch(h->data);
-}
-
-static void begin_batch(struct dc_bridge *b)
-{
-	if (b->batch_open)
-		return;
-	b->batch_open = 1;
-	core_batch_begin(b->core);
-}
-
-static void tick_cb(uv_timer_t *t)
-{
-	struct dc_bridge *b = t->data;
-
-	end_batch(b);
-	if (core_tick(b->core, wall_now()) != SB_OK)
-		log_error("scheduled work failed; it is tried again", "error=%s",
-		          log_q(store_errmsg(b->st)));
-	flush(b);
-	schedule_tick(b);
-}
-
-static void schedule_tick(struct dc_bridge *b)
-{
-	int64_t now = wall_now();
-	int64_t wake = core_next_wake(b->core, now);
-	uint64_t ms = wake > now ? (uint64_t)(wake - now) * 1000 : 1000;
-
-	if (ms > MAX_TICK_MS)
-		ms = MAX_TICK_MS; /* the wall clock may jump; look again soon */
-	uv_timer_start(&b->tick, tick_cb, ms, 0);
 }
 
 /* --- events in ------------------------------------------------------------- */
@@ -508,7 +453,7 @@ static void on_message(struct dc_bridge *b, struct gw_span d)
 		return;
 	}
 	b->stats.messages++;
-	begin_batch(b);
+	chat_loop_begin(b->cl);
 	core_handle(b->core, &m.ev, wall_now());
 }
 
@@ -562,7 +507,7 @@ static void on_interaction(struct dc_bridge *b, struct gw_span d)
 		return;
 	}
 	in.ev.tag = p->tag;
-	begin_batch(b);
+	chat_loop_begin(b->cl);
 	if (in.ev.type == EV_COMMAND && in.ev.command && strcmp(in.ev.command, "setup") == 0)
 		b->setup_in_batch = 1;
 	core_handle(b->core, &in.ev, wall_now());
@@ -956,55 +901,32 @@ static const double reply_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05,
 enum sb_rc dc_bridge_new(struct dc_bridge **out, struct net_loop *loop, struct rest *rest,
                          struct core *core, struct store *st)
 {
+	static const struct chat_loop_ops ops = {.action = on_action, .flushed = on_flushed};
 	struct dc_bridge *b = xcalloc(1, sizeof *b);
 
 	metrics_hist_init(&b->stats.reply_latency, reply_buckets,
 	                  sizeof reply_buckets / sizeof reply_buckets[0]);
-
 	b->loop = loop;
 	b->rest = rest;
 	b->core = core;
 	b->st = st;
-	uv_check_init(net_loop_uv(loop), &b->check);
-	b->check.data = b;
-	uv_check_start(&b->check, check_cb);
-	uv_timer_init(net_loop_uv(loop), &b->tick);
-	b->tick.data = b;
 	b->reg = reg_new(b);
 	b->threads = dc_thread_new(rest);
-	/* What a crash left unsent goes first, with its old nonce. */
-	if (core_resend_pending(core) != SB_OK)
-		log_error("unsent messages could not be read back", "error=%s",
-		          log_q(store_errmsg(st)));
-	flush(b);
-	/* Look at once: a round whose time came while the bot was down is
-	 * posted now, not at the next periodic look (core_next_wake names only
-	 * future times). */
-	uv_timer_start(&b->tick, tick_cb, 0, 0);
+	chat_loop_new(&b->cl, loop, core, st, &ops, b);
 	*out = b;
 	return SB_OK;
-}
-
-static void freed_cb(uv_handle_t *h)
-{
-	struct dc_bridge *b = h->data;
-
-	if (h == (uv_handle_t *)&b->tick)
-		free(b);
 }
 
 void dc_bridge_free(struct dc_bridge *b)
 {
 	if (!b)
 		return;
-	end_batch(b);
+	chat_loop_free(b->cl);
 	dc_thread_free(b->threads);
 	for (size_t i = 0; i < b->npending; i++)
 		free(b->pending[i].token);
 	reg_free(b->reg);
-	uv_check_stop(&b->check);
-	uv_close((uv_handle_t *)&b->check, NULL);
-	uv_close((uv_handle_t *)&b->tick, freed_cb);
+	free(b);
 }
 
 void dc_bridge_get_stats(const struct dc_bridge *b, struct dc_bridge_stats *out)
