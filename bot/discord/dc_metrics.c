@@ -4,9 +4,7 @@
 
 #include <stdio.h>
 
-#ifndef STUDYBOT_VERSION
-#define STUDYBOT_VERSION "0"
-#endif
+#include "core/core_metrics.h"
 
 /* One gateway family, one sample per shard. */
 struct gw_family {
@@ -102,39 +100,15 @@ static void render_rest(const struct rest_stats *r, struct metrics *m)
 	metrics_sample1(m, "reason", "limit", (double)r->rate_limit_waits);
 }
 
-static void render_core(const struct core_stats *c, struct metrics *m)
-{
-	metrics_family(m, "studybot_rounds_posted_total", METRICS_COUNTER,
-	               "Study rounds whose question was posted.");
-	metrics_sample(m, NULL, (double)c->rounds);
-	metrics_family(m, "studybot_answers_recorded_total", METRICS_COUNTER,
-	               "Answers recorded (a member's first answer to a round; edits not counted).");
-	metrics_sample(m, NULL, (double)c->answers);
-	metrics_family(m, "studybot_ratings_recorded_total", METRICS_COUNTER,
-	               "Ratings recorded (a member's first rating of an answer; changes not "
-	               "counted).");
-	metrics_sample(m, NULL, (double)c->ratings);
-}
-
 void dc_metrics_render(const struct dc_metrics_snapshot *s, struct metrics *m)
 {
-	metrics_family(m, "studybot_build_info", METRICS_GAUGE,
-	               "Always 1; the labels name the running build.");
-	metrics_sample(
-	    m, (const char *[]){"version", STUDYBOT_VERSION, "platform", "discord", NULL}, 1);
+	core_metrics_render(m, "discord", &s->core, s->lag_last_s, s->lag_max_s);
 	render_gateway(s, m);
 	render_rest(&s->rest, m);
-	render_core(&s->core, m);
 	metrics_family(m, "studybot_interaction_reply_seconds", METRICS_HISTOGRAM,
 	               "From an interaction read off the gateway to its response handed to the "
 	               "HTTP client (Discord allows 3 s in all).");
 	metrics_histogram(m, &s->bridge.reply_latency);
-	metrics_family(m, "studybot_event_loop_lag_seconds", METRICS_GAUGE,
-	               "How late the last once-a-second probe timer fired on the event loop.");
-	metrics_sample(m, NULL, s->lag_last_s);
-	metrics_family(m, "studybot_event_loop_lag_max_seconds", METRICS_GAUGE,
-	               "The largest event loop lag seen since start.");
-	metrics_sample(m, NULL, s->lag_max_s);
 }
 
 int dc_metrics_healthy(const struct dc_metrics_snapshot *s, char *why, size_t whysz)
