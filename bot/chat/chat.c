@@ -73,6 +73,7 @@ void action_free(struct action *act)
 	free(act->channel);
 	free(act->thread_of);
 	free(act->user);
+	free(act->invalid_input);
 	chat_msg_free(&act->msg);
 	chat_form_free(&act->form);
 	memset(act, 0, sizeof *act);

@@ -90,9 +90,13 @@ struct action {
 	char *user;             /* DM: platform user id */
 	int64_t question_round; /* POST: non-zero when this posts a round's question */
 	bool public_reply;      /* REPLY: visible to the whole channel */
-	uint64_t reply_to;      /* REPLY, FORM: the tag of the event answered */
-	struct chat_msg msg;    /* POST, DM, REPLY */
-	struct chat_form form;  /* FORM */
+	/* REPLY to a form: the input this text finds fault with. A platform
+	 * that can keep the form open shows the text under that input; others
+	 * send it as the reply. NULL: an ordinary reply. */
+	char *invalid_input;
+	uint64_t reply_to;     /* REPLY, FORM: the tag of the event answered */
+	struct chat_msg msg;   /* POST, DM, REPLY */
+	struct chat_form form; /* FORM */
 };
 
 struct actions {

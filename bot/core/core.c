@@ -184,6 +184,21 @@ struct action *core_reply(struct core *c, const char *fmt, ...)
 	return a;
 }
 
+struct action *core_invalid(struct core *c, const char *input, const char *fmt, ...)
+{
+	struct action *a = actions_push(&c->out, ACT_REPLY);
+	struct buf b;
+	buf_init(&b, 1024);
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	a->msg.text = buf_take(&b);
+	buf_free(&b);
+	a->invalid_input = xstrdup(input);
+	return a;
+}
+
 struct action *core_new_post(struct core *c, const struct st_channel *ch, const char *thread_of)
 {
 	struct action *a = actions_push(&c->out, ACT_POST);

@@ -25,6 +25,10 @@ enum sb_rc core_run(struct core *c, enum sb_rc (*fn)(struct core *, const void *
 /* A private reply to the event being handled. */
 struct action *core_reply(struct core *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3))); /* gcc/clang: checks the format */
+/* A private reply to a form that finds fault with its input `input`
+ * (struct action's invalid_input): nothing was saved. */
+struct action *core_invalid(struct core *c, const char *input, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Records act (already filled: POST or DM) in the outbox and queues it. */
 enum sb_rc core_send(struct core *c, struct action *act, int64_t channel_id, int64_t round_id,
                      const char *kind, int64_t now);

@@ -492,11 +492,11 @@ static enum sb_rc on_answer_form(struct core *c, const struct event *ev, const s
 	const char *text = event_opt(ev, "answer");
 	char why[256];
 	if (!text || !*text) {
-		core_reply(c, "Your answer was empty, so nothing was saved.");
+		core_invalid(c, "answer", "Your answer was empty, so nothing was saved.");
 		return SB_OK;
 	}
 	if (!text_ok(c, text, why, sizeof why)) {
-		core_reply(c, "%s", why);
+		core_invalid(c, "answer", "%s", why);
 		return SB_OK;
 	}
 	/* Whitespace-only answers are no answers. */
@@ -504,7 +504,7 @@ static enum sb_rc on_answer_form(struct core *c, const struct event *ev, const s
 	size_t n = strlen(text);
 	str_trim_span(&p, &n);
 	if (n == 0) {
-		core_reply(c, "Your answer was empty, so nothing was saved.");
+		core_invalid(c, "answer", "Your answer was empty, so nothing was saved.");
 		return SB_OK;
 	}
 	int64_t member;
@@ -594,22 +594,25 @@ static enum sb_rc on_add_form(struct core *c, const struct event *ev, int64_t no
 	long d = 0;
 	char why[256];
 	if (!topic || !str_is_slug(topic, 40)) {
-		core_reply(c, "Topic must be a short slug such as `django` or `system-design`.");
+		core_invalid(c, "topic",
+		             "Topic must be a short slug such as `django` or `system-design`.");
 		return SB_OK;
 	}
 	if (!diff || !str_to_long(diff, 1, 3, &d)) {
-		core_reply(c, "Difficulty must be 1 (easy), 2 (medium) or 3 (hard).");
+		core_invalid(c, "difficulty",
+		             "Difficulty must be 1 (easy), 2 (medium) or 3 (hard).");
 		return SB_OK;
 	}
 	size_t plen = prompt ? utf8_len(prompt, strlen(prompt)) : 0;
 	if (plen < BANK_PROMPT_MIN || plen > BANK_PROMPT_MAX || strchr(prompt, '\n')) {
-		core_reply(c, "The question must be one line of %d to %d characters.",
-		           BANK_PROMPT_MIN, BANK_PROMPT_MAX);
+		core_invalid(c, "prompt", "The question must be one line of %d to %d characters.",
+		             BANK_PROMPT_MIN, BANK_PROMPT_MAX);
 		return SB_OK;
 	}
 	if (!answer || !*answer || !text_ok(c, answer, why, sizeof why)) {
-		core_reply(c, "The model answer must be non-empty text of at most %zu characters.",
-		           c->answer_max);
+		core_invalid(c, "answer",
+		             "The model answer must be non-empty text of at most %zu characters.",
+		             c->answer_max);
 		return SB_OK;
 	}
 	struct buf points;
