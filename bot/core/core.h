@@ -94,6 +94,14 @@ size_t core_take_actions(struct core *c, struct actions *out);
 
 void core_get_stats(const struct core *c, struct core_stats *out);
 
+/* A member's home page (Slack's App Home): one message per study channel
+ * of the workspace (NULL: every channel) with the member's points and
+ * streak, the next question's time and this week's top 10; or one message
+ * saying how to start when there is none. Fills out[0..*n) (at most max),
+ * which the caller frees with chat_msg_free(). Reads only. */
+enum sb_rc core_home(struct core *c, const char *workspace, const char *user, int64_t now,
+                     struct chat_msg *out, size_t max, size_t *n);
+
 /* Period keys for a ledger row at t in zone z: "all", "dYYYY-MM-DD",
  * "wYYYY-MM-DD" (that week's Monday) and "mYYYY-MM". keys[i] holds 16. */
 void core_period_keys(const struct tz *z, int64_t t, char keys[4][16]);
