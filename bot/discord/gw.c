@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "discord/gw_inflate.h"
+#include "net/ws_frame.h"
+#include "net/ws_url.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -53,6 +55,7 @@ struct gw {
 	uint64_t beat_sent_at;
 	uint32_t interval;
 	int close_code;      /* what we close with, when closing on purpose */
+	int close_sent;      /* our close frame is out: the peer's close is its answer */
 	int peer_code;       /* what the server closed with, 0 if none */
 	int stopping;        /* gw_close() was called */
 	int ws_open;         /* the websocket handshake completed */
@@ -158,11 +161,13 @@ static int on_writable(struct gw *g)
 	uint64_t wait;
 
 	if (g->close_code) {
-		const char *why = g->close_code == 1000 ? "bye" : "reconnecting";
-
-		lws_close_reason(g->wsi, (enum lws_close_status)g->close_code, (unsigned char *)why,
-		                 strlen(why));
-		return -1;
+		/* Our own close frame (net/ws_frame.h): Discord's answering
+		 * close, or the kill timeout drop() set, ends the connection. */
+		if (g->close_sent)
+			return 0;
+		g->close_sent = 1;
+		return net_ws_close_frame(g->wsi, g->close_code,
+		                          g->close_code == 1000 ? "bye" : "reconnecting");
 	}
 	if (g->beat_due) {
 		char beat[48];
@@ -313,12 +318,6 @@ static void send_resume(struct gw *g)
 
 /* --- connecting ------------------------------------------------------------ */
 
-static int is_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-	       strcmp(host, "::1") == 0;
-}
-
 static void schedule_reconnect(struct gw *g, uint64_t delay);
 
 static void connect_now(struct gw *g)
@@ -326,38 +325,31 @@ static void connect_now(struct gw *g)
 	struct lws_client_connect_info ci;
 	const char *url = g->session_id[0] && g->resume_url[0] && g->resume_fail < 2 ? g->resume_url
 	                                                                             : g->base_url;
-	char tmp[512], path[600];
-	const char *proto, *host, *upath;
-	int port;
+	static struct net_url u; /* 1.3 KiB; lws copies what it keeps */
+	char path[sizeof u.path + 64];
 
-	snprintf(tmp, sizeof tmp, "%s", url);
-	if (lws_parse_uri(tmp, &proto, &host, &port, &upath) != 0) {
-		log_error("gateway URL cannot be parsed", "url=%s", log_q(url));
+	if (net_url_split(url, "wss", "ws", &u) != SB_OK) {
+		log_error("gateway URL refused", "url=%s why=%s", log_q(url), log_q(u.why));
 		schedule_reconnect(g, gw_backoff_ms(g->attempt++, gw_random(g)));
 		return;
 	}
-	if (strcmp(proto, "wss") != 0 && !(strcmp(proto, "ws") == 0 && is_loopback(host))) {
-		log_error("gateway URL must be wss:// (ws:// only on loopback)", "url=%s",
-		          log_q(url));
-		schedule_reconnect(g, gw_backoff_ms(g->attempt++, gw_random(g)));
-		return;
-	}
-	snprintf(path, sizeof path, "/%s%sv=10&encoding=json%s", upath,
-	         strchr(upath, '?') ? "&" : "?", g->compress ? "&compress=zlib-stream" : "");
+	snprintf(path, sizeof path, "%s%sv=10&encoding=json%s", u.path,
+	         strchr(u.path, '?') ? "&" : "?", g->compress ? "&compress=zlib-stream" : "");
 	memset(&ci, 0, sizeof ci);
 	ci.context = net_loop_lws(g->loop);
-	ci.address = host;
-	ci.port = port;
-	ci.ssl_connection = strcmp(proto, "wss") == 0 ? LCCSCF_USE_SSL : 0;
+	ci.address = u.host;
+	ci.port = u.port;
+	ci.ssl_connection = u.tls ? LCCSCF_USE_SSL : 0;
 	ci.path = path;
-	ci.host = host;
-	ci.origin = host;
+	ci.host = u.host;
+	ci.origin = u.host;
 	ci.protocol = NULL; /* Discord speaks no websocket sub-protocol */
 	ci.local_protocol_name = protocols[0].name;
 	ci.opaque_user_data = g;
 	ci.pwsi = &g->wsi;
 	g->state = ST_CONNECTING;
 	g->close_code = 0;
+	g->close_sent = 0;
 	g->peer_code = 0;
 	g->ws_open = 0;
 	g->rx_overflow = 0;
@@ -368,7 +360,7 @@ static void connect_now(struct gw *g)
 	g->acked = 1;
 	g->stats.connects++;
 	log_info("gateway connecting", "shard=%d resume=%d host=%s", g->shard_id,
-	         url == g->resume_url, log_q(host));
+	         url == g->resume_url, log_q(u.host));
 	if (g->compress && gw_inflate_reset(&g->zin) != SB_OK) {
 		log_error("cannot start zlib-stream decompression", NULL);
 		schedule_reconnect(g, gw_backoff_ms(g->attempt++, gw_random(g)));
@@ -693,6 +685,10 @@ static int gw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
 		return on_writable(g);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* The answer to our own close: no second close frame from lws,
+		 * and the code is ours, not a verdict of Discord's. */
+		if (g->close_sent)
+			return -1;
 		if (len >= 2) {
 			const unsigned char *p = in;
 
