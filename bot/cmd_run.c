@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "discord/discord.h"
+#include "slack/slack.h"
 #include "util/log.h"
 
 static int exec_run(int argc, char **argv)
@@ -17,13 +18,8 @@ static int exec_run(int argc, char **argv)
 	if (!cmd_load_or_report(&ctx, path, true))
 		return EXIT_INVALID;
 	log_set_level((enum log_level)ctx.cfg.log_level);
-	if (ctx.cfg.platform != PLATFORM_DISCORD) {
-		log_error("this build serves Discord only so far; set [bot] platform = discord",
-		          "config=%s", log_q(ctx.cfg.path));
-		cmd_ctx_free(&ctx);
-		return EXIT_INVALID;
-	}
-	code = discord_run(&ctx.cfg, &ctx.bank);
+	code = ctx.cfg.platform == PLATFORM_SLACK ? slack_run(&ctx.cfg, &ctx.bank)
+	                                          : discord_run(&ctx.cfg, &ctx.bank);
 	cmd_ctx_free(&ctx);
 	return code;
 }
@@ -31,6 +27,6 @@ static int exec_run(int argc, char **argv)
 const struct cmd_entry cmd_run_entry = {
     .name = "run",
     .usage = "[-c FILE]",
-    .summary = "connect to Discord and serve (default FILE: " CFG_DEFAULT_PATH ")",
+    .summary = "connect to Discord or Slack and serve (default FILE: " CFG_DEFAULT_PATH ")",
     .exec = exec_run,
 };
