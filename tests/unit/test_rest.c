@@ -1,9 +1,8 @@
-/* The REST client (rest.c) on the real HTTP client (net/http.c) against a
- * scripted HTTP/1.1 server on the same libuv loop, on a random loopback
- * port. The script says, per request path, what to answer: status,
- * headers, body, a delay, no answer at all, or a connection reset. The
- * server records what it got and when, so tests check headers, bodies,
- * order and "not before" times (never upper bounds: machines are noisy). */
+/* The REST client (rest.c) on the real HTTP client (net/http.c) against the
+ * scripted HTTP/1.1 server of script_httpd.h on the same libuv loop: the
+ * script says, per path after /api/v10, what to answer; the server records
+ * what it got and when, so tests check headers, bodies, order and "not
+ * before" times (never upper bounds: machines are noisy). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,295 +20,18 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#define TOKEN    "MTIzNDU2Nzg5MDEyMzQ1Njc4.GsEcRt.bot-token-that-must-never-be-logged"
-#define ITOKEN   "aW50ZXJhY3Rpb246OTk5OTk5OTk5OTk5OnNlY3JldC1pbnRlcmFjdGlvbi10b2tlbg"
-#define HOOKTOK  "webhook-secret-token-value-0123456789abcdef"
-#define API      "/api/v10"
-#define MAX_SEEN 32
-#define SLACK_MS 2 /* clock rounding between the server's and the loop's ms */
+#include "script_httpd.h"
 
-enum { ANSWER = 0, HANG, RESET };
+#define TOKEN   "MTIzNDU2Nzg5MDEyMzQ1Njc4.GsEcRt.bot-token-that-must-never-be-logged"
+#define ITOKEN  "aW50ZXJhY3Rpb246OTk5OTk5OTk5OTk5OnNlY3JldC1pbnRlcmFjdGlvbi10b2tlbg"
+#define HOOKTOK "webhook-secret-token-value-0123456789abcdef"
+#define API     "/api/v10"
 
-struct step {
-	const char *path; /* request path after /api/v10, query excluded; NULL: any */
-	int what;         /* ANSWER, HANG (never answer), RESET (close with RST) */
-	int status;
-	const char *headers; /* extra header lines, each ending in \r\n */
-	const char *body;    /* NULL: empty */
-	size_t big;          /* > 0: a body of this many 'x' instead */
-	unsigned delay_ms;
-	int used;
-};
-
-struct seen {
-	char method[16];
-	char path[512];
-	char *headers;
-	char *body;
-	size_t body_len;
-	uint64_t at;          /* when it arrived (monotonic ms) */
-	uint64_t answered_at; /* when the answer was written; 0 if none */
-};
-
-struct conn {
-	uv_tcp_t tcp;
-	uv_timer_t delay;
-	struct conn *next;
-	struct buf in;
-	int open_handles;
-	int closing;
-	int busy; /* an answer is delayed or withheld: parse nothing more */
-	struct step *step;
-	size_t seen_idx;
-};
-
-static struct server {
-	uv_tcp_t listener;
-	int port;
-	struct step *steps;
-	size_t nsteps;
-	struct seen seen[MAX_SEEN];
-	size_t nseen;
-	int unscripted;
-	struct conn *conns;
-} srv;
-
+static struct shd_server srv;
 static struct net_loop *loop;
 static struct rest *rest;
 static uv_timer_t tick;
 static FILE *log_file;
-
-static uint64_t mono_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
-/* --- the scripted server ------------------------------------------------------ */
-
-static void conn_closed(uv_handle_t *h)
-{
-	struct conn *c = h->data;
-
-	if (--c->open_handles > 0)
-		return;
-	for (struct conn **pp = &srv.conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	buf_free(&c->in);
-	free(c);
-}
-
-static void conn_close(struct conn *c, int reset)
-{
-	if (c->closing)
-		return;
-	c->closing = 1;
-	uv_timer_stop(&c->delay);
-	uv_close((uv_handle_t *)&c->delay, conn_closed);
-	if (reset)
-		uv_tcp_close_reset(&c->tcp, conn_closed);
-	else
-		uv_close((uv_handle_t *)&c->tcp, conn_closed);
-}
-
-struct wr {
-	uv_write_t req;
-	char *data;
-};
-
-static void wrote(uv_write_t *req, int status)
-{
-	struct wr *w = (struct wr *)req;
-
-	(void)status; /* a client that gave up early (body too big) is fine */
-	free(w->data);
-	free(w);
-}
-
-static void conn_parse(struct conn *c);
-
-static void conn_answer(struct conn *c)
-{
-	struct step *s = c->step;
-	struct buf out;
-	struct wr *w;
-	size_t blen = s->big ? s->big : s->body ? strlen(s->body) : 0;
-	size_t total;
-
-	c->busy = 0;
-	c->step = NULL;
-	srv.seen[c->seen_idx].answered_at = mono_ms();
-	if (s->what == RESET) {
-		conn_close(c, 1);
-		return;
-	}
-	buf_init(&out, blen + 4096);
-	buf_printf(&out,
-	           "HTTP/1.1 %d Scripted\r\nContent-Type: application/json\r\n"
-	           "Content-Length: %zu\r\n%s\r\n",
-	           s->status, blen, s->headers ? s->headers : "");
-	if (s->big) {
-		char *x = xmalloc(s->big);
-		memset(x, 'x', s->big);
-		buf_add(&out, x, s->big);
-		free(x);
-	} else if (s->body) {
-		buf_adds(&out, s->body);
-	}
-	total = out.len;
-	w = xcalloc(1, sizeof *w);
-	w->data = buf_take(&out);
-	uv_buf_t b = uv_buf_init(w->data, (unsigned)total);
-	uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, wrote);
-	conn_parse(c); /* a pipelined request may wait in the buffer */
-}
-
-static void delay_done(uv_timer_t *t)
-{
-	conn_answer(t->data);
-}
-
-static struct step *pick_step(const char *path)
-{
-	char p[512];
-	size_t n = strcspn(path, "?");
-
-	if (strncmp(path, API, strlen(API)) == 0) {
-		path += strlen(API);
-		n -= strlen(API);
-	}
-	snprintf(p, sizeof p, "%.*s", (int)n, path);
-	for (size_t i = 0; i < srv.nsteps; i++) {
-		struct step *s = &srv.steps[i];
-
-		if (!s->used && (!s->path || strcmp(s->path, p) == 0)) {
-			s->used = 1;
-			return s;
-		}
-	}
-	return NULL;
-}
-
-static struct step unscripted = {NULL, ANSWER, 418, NULL, "{\"message\":\"unscripted\"}", 0, 0, 0};
-
-/* Takes one whole request from the buffer, if there is one. */
-static void conn_parse(struct conn *c)
-{
-	char *head, *end, *cl;
-	size_t hlen, blen = 0, total;
-	struct seen *sn;
-
-	if (c->busy || c->closing || !c->in.data)
-		return;
-	head = c->in.data;
-	end = strstr(head, "\r\n\r\n");
-	if (!end)
-		return;
-	hlen = (size_t)(end - head) + 4;
-	cl = strstr(head, "Content-Length:");
-	if (cl && cl < end)
-		blen = strtoul(cl + 15, NULL, 10);
-	total = hlen + blen;
-	if (c->in.len < total)
-		return;
-	assert_true(srv.nseen < MAX_SEEN);
-	sn = &srv.seen[srv.nseen];
-	memset(sn, 0, sizeof *sn);
-	sscanf(head, "%15s %511s", sn->method, sn->path);
-	sn->headers = xstrndup(head, hlen);
-	sn->body = xmalloc(blen + 1); /* bodies may hold NULs (files) */
-	memcpy(sn->body, head + hlen, blen);
-	sn->body[blen] = '\0';
-	sn->body_len = blen;
-	sn->at = mono_ms();
-	c->seen_idx = srv.nseen++;
-	memmove(c->in.data, c->in.data + total, c->in.len - total + 1);
-	c->in.len -= total;
-
-	c->step = pick_step(sn->path);
-	if (!c->step) {
-		srv.unscripted++;
-		c->step = &unscripted;
-	}
-	c->busy = 1;
-	if (c->step->what == HANG)
-		return; /* the client times out and hangs up */
-	if (c->step->delay_ms)
-		uv_timer_start(&c->delay, delay_done, c->step->delay_ms, 0);
-	else
-		conn_answer(c);
-}
-
-static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	(void)h;
-	(void)hint;
-	static char slab[65536];
-
-	*b = uv_buf_init(slab, sizeof slab);
-}
-
-static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
-{
-	struct conn *c = s->data;
-
-	if (n < 0) {
-		conn_close(c, 0);
-		return;
-	}
-	if (n > 0) {
-		assert_int_equal(buf_add(&c->in, b->base, (size_t)n), SB_OK);
-		conn_parse(c);
-	}
-}
-
-static void on_connection(uv_stream_t *l, int status)
-{
-	struct conn *c;
-
-	assert_int_equal(status, 0);
-	c = xcalloc(1, sizeof *c);
-	buf_init(&c->in, 16 * 1024 * 1024);
-	uv_tcp_init(l->loop, &c->tcp);
-	uv_timer_init(l->loop, &c->delay);
-	c->tcp.data = c->delay.data = c;
-	c->open_handles = 2;
-	c->next = srv.conns;
-	srv.conns = c;
-	assert_int_equal(uv_accept(l, (uv_stream_t *)&c->tcp), 0);
-	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
-}
-
-static void server_start(uv_loop_t *uv)
-{
-	struct sockaddr_in addr;
-	struct sockaddr_storage bound;
-	int len = sizeof bound;
-
-	memset(&srv, 0, sizeof srv);
-	uv_ip4_addr("127.0.0.1", 0, &addr);
-	assert_int_equal(uv_tcp_init(uv, &srv.listener), 0);
-	assert_int_equal(uv_tcp_bind(&srv.listener, (const struct sockaddr *)&addr, 0), 0);
-	assert_int_equal(uv_listen((uv_stream_t *)&srv.listener, 16, on_connection), 0);
-	uv_tcp_getsockname(&srv.listener, (struct sockaddr *)&bound, &len);
-	srv.port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-}
-
-static void server_stop(void)
-{
-	uv_close((uv_handle_t *)&srv.listener, NULL);
-	for (struct conn *c = srv.conns; c; c = c->next)
-		conn_close(c, 0);
-}
-
-static void script(struct step *steps, size_t n)
-{
-	srv.steps = steps;
-	srv.nsteps = n;
-}
 
 /* --- the client side ---------------------------------------------------------- */
 
@@ -332,7 +54,7 @@ static void on_result(void *ud, const struct rest_result *res)
 	g->ok = res->ok;
 	g->code = res->code;
 	g->attempts = res->attempts;
-	g->at = mono_ms();
+	g->at = shd_mono_ms();
 	snprintf(g->message, sizeof g->message, "%s", res->message ? res->message : "(null)");
 	snprintf(g->id, sizeof g->id, "%s", cJSON_IsString(id) ? id->valuestring : "");
 }
@@ -345,9 +67,9 @@ static void tick_cb(uv_timer_t *t)
 /* Runs the loop until cond holds; a test that waits 30 s has hung. */
 #define RUN_UNTIL(cond)                                                                            \
 	do {                                                                                       \
-		uint64_t t0_ = mono_ms();                                                          \
+		uint64_t t0_ = shd_mono_ms();                                                      \
 		while (!(cond)) {                                                                  \
-			if (mono_ms() - t0_ > 30000)                                               \
+			if (shd_mono_ms() - t0_ > 30000)                                           \
 				fail_msg("timed out waiting for %s", #cond);                       \
 			uv_run(net_loop_uv(loop), UV_RUN_ONCE);                                    \
 		}                                                                                  \
@@ -355,9 +77,9 @@ static void tick_cb(uv_timer_t *t)
 
 static void run_for(unsigned ms)
 {
-	uint64_t end = mono_ms() + ms;
+	uint64_t end = shd_mono_ms() + ms;
 
-	while (mono_ms() < end)
+	while (shd_mono_ms() < end)
 		uv_run(net_loop_uv(loop), UV_RUN_ONCE);
 }
 
@@ -387,7 +109,7 @@ static int setup(void **state)
 	assert_int_equal(net_loop_new(&loop, NULL), SB_OK);
 	uv_timer_init(net_loop_uv(loop), &tick);
 	uv_timer_start(&tick, tick_cb, 20, 20);
-	server_start(net_loop_uv(loop));
+	shd_start(&srv, net_loop_uv(loop), API, "{\"message\":\"unscripted\"}");
 	new_client();
 	return 0;
 }
@@ -413,7 +135,7 @@ static int teardown(void **state)
 
 	rest_free(rest);
 	rest = NULL;
-	server_stop();
+	shd_stop(&srv);
 	uv_close((uv_handle_t *)&tick, NULL);
 	net_loop_free(loop);
 	loop = NULL;
@@ -427,21 +149,8 @@ static int teardown(void **state)
 	if (getenv("TEST_REST_LOG")) /* to see what the client logged */
 		fputs(log, stderr);
 	free(log);
-	for (size_t i = 0; i < srv.nseen; i++) {
-		free(srv.seen[i].headers);
-		free(srv.seen[i].body);
-	}
 	assert_int_equal(srv.unscripted, 0);
 	return 0;
-}
-
-static void assert_header(const struct seen *s, const char *line)
-{
-	char want[512];
-
-	snprintf(want, sizeof want, "\r\n%s\r\n", line);
-	if (!strstr(s->headers, want))
-		fail_msg("header '%s' missing in:\n%s", line, s->headers);
 }
 
 /* --- tests ---------------------------------------------------------------------- */
@@ -449,15 +158,15 @@ static void assert_header(const struct seen *s, const char *line)
 static void ok_with_json_and_headers(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", ANSWER, 200, "X-RateLimit-Bucket: b1\r\n",
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_ANSWER, 200, "X-RateLimit-Bucket: b1\r\n",
 	     "{\"id\":\"42\",\"content\":\"hi\"}", 0, 0, 0},
-	    {"/gateway/bot", ANSWER, 200, NULL, "{\"url\":\"wss://x\"}", 0, 0, 0},
+	    {"/gateway/bot", SHD_ANSWER, 200, NULL, "{\"url\":\"wss://x\"}", 0, 0, 0},
 	};
 	const char *body = "{\"content\":\"hi\",\"nonce\":\"n1\",\"enforce_nonce\":true}";
 	struct got g1 = {0}, g2 = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", body, on_result, &g1);
 	rest_request(rest, "GET", "/gateway/bot", NULL, on_result, &g2);
 	assert_int_equal(rest_pending(rest), 2);
@@ -471,18 +180,18 @@ static void ok_with_json_and_headers(void **state)
 	assert_true(g2.ok);
 
 	assert_int_equal(srv.nseen, 2);
-	const struct seen *post =
+	const struct shd_seen *post =
 	    strcmp(srv.seen[0].method, "POST") == 0 ? &srv.seen[0] : &srv.seen[1];
-	const struct seen *get = post == &srv.seen[0] ? &srv.seen[1] : &srv.seen[0];
+	const struct shd_seen *get = post == &srv.seen[0] ? &srv.seen[1] : &srv.seen[0];
 	assert_string_equal(post->path, API "/channels/1/messages");
-	assert_header(post, "Authorization: Bot " TOKEN);
-	assert_header(
+	shd_assert_header(post, "Authorization: Bot " TOKEN);
+	shd_assert_header(
 	    post,
 	    "User-Agent: DiscordBot (https://github.com/studybot/studybot, " STUDYBOT_VERSION ")");
-	assert_header(post, "Content-Type: application/json");
+	shd_assert_header(post, "Content-Type: application/json");
 	assert_string_equal(post->body, body);
 	assert_string_equal(get->method, "GET");
-	assert_header(get, "Authorization: Bot " TOKEN);
+	shd_assert_header(get, "Authorization: Bot " TOKEN);
 	assert_null(strstr(get->headers, "Content-Type"));
 
 	struct rest_stats st;
@@ -501,19 +210,19 @@ static void ok_with_json_and_headers(void **state)
 static void retry_after_429_resends_same_body(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/7/messages", ANSWER, 429,
+	struct shd_step steps[] = {
+	    {"/channels/7/messages", SHD_ANSWER, 429,
 	     "X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset-After: 0.2\r\n"
 	     "X-RateLimit-Bucket: abc\r\nX-RateLimit-Scope: user\r\nRetry-After: 1\r\n",
 	     "{\"message\":\"You are being rate limited.\",\"retry_after\":0.2,\"global\":false}",
 	     0, 0, 0},
-	    {"/channels/7/messages", ANSWER, 200, NULL, "{\"id\":\"9\"}", 0, 0, 0},
+	    {"/channels/7/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"9\"}", 0, 0, 0},
 	};
 	const char *body =
 	    "{\"content\":\"caf\xc3\xa9 \\u00e9\",\"nonce\":\"1234\",\"enforce_nonce\":true}";
 	struct got g = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/7/messages", body, on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
@@ -525,7 +234,7 @@ static void retry_after_429_resends_same_body(void **state)
 	assert_memory_equal(srv.seen[0].body, body, strlen(body));
 	assert_memory_equal(srv.seen[1].body, srv.seen[0].body, strlen(body));
 	/* the body's retry_after (0.2 s), not the header's second */
-	assert_true(srv.seen[1].at + SLACK_MS >= srv.seen[0].answered_at + 200);
+	assert_true(srv.seen[1].at + SHD_SLACK_MS >= srv.seen[0].answered_at + 200);
 
 	struct rest_stats st;
 	rest_get_stats(rest, &st);
@@ -538,18 +247,18 @@ static void retry_after_429_resends_same_body(void **state)
 static void global_429_pauses_other_routes(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", ANSWER, 429,
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_ANSWER, 429,
 	     "X-RateLimit-Global: true\r\nX-RateLimit-Scope: global\r\nRetry-After: 1\r\n",
 	     "{\"message\":\"You are being rate limited.\",\"retry_after\":1.0,\"global\":true}", 0,
 	     0, 0},
-	    {"/channels/1/messages", ANSWER, 200, NULL, "{\"id\":\"1\"}", 0, 0, 0},
-	    {"/guilds/2/roles", ANSWER, 200, NULL, "[]", 0, 0, 0},
-	    {"/interactions/9/" ITOKEN "/callback", ANSWER, 204, NULL, NULL, 0, 0, 0},
+	    {"/channels/1/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"1\"}", 0, 0, 0},
+	    {"/guilds/2/roles", SHD_ANSWER, 200, NULL, "[]", 0, 0, 0},
+	    {"/interactions/9/" ITOKEN "/callback", SHD_ANSWER, 204, NULL, NULL, 0, 0, 0},
 	};
 	struct got a = {0}, b = {0}, cb = {0};
 
-	script(steps, 4);
+	shd_script(&srv, steps, 4);
 	rest_request(rest, "POST", "/channels/1/messages", "{\"content\":\"a\"}", on_result, &a);
 	RUN_UNTIL(rate_limited() == 1);
 	rest_request(rest, "GET", "/guilds/2/roles", NULL, on_result, &b);
@@ -561,13 +270,13 @@ static void global_429_pauses_other_routes(void **state)
 	assert_int_equal(srv.nseen, 4);
 	uint64_t pause_end = srv.seen[0].answered_at + 1000;
 	for (size_t i = 1; i < srv.nseen; i++) {
-		const struct seen *s = &srv.seen[i];
+		const struct shd_seen *s = &srv.seen[i];
 
 		if (strstr(s->path, "/interactions/")) {
 			/* exempt: it went out during the pause, before the others */
 			assert_int_equal(i, 1);
 		} else {
-			assert_true(s->at + SLACK_MS >= pause_end);
+			assert_true(s->at + SHD_SLACK_MS >= pause_end);
 		}
 	}
 }
@@ -575,20 +284,20 @@ static void global_429_pauses_other_routes(void **state)
 static void server_errors_are_retried(void **state)
 {
 	(void)state;
-	struct step steps[] = {
+	struct shd_step steps[] = {
 	    /* first: a reset on a reused connection would make curl itself
 	     * retry at once, unseen by the client */
-	    {"/channels/3/messages", RESET, 0, NULL, NULL, 0, 0, 0},
-	    {"/channels/3/messages", ANSWER, 500, NULL,
+	    {"/channels/3/messages", SHD_RESET, 0, NULL, NULL, 0, 0, 0},
+	    {"/channels/3/messages", SHD_ANSWER, 500, NULL,
 	     "{\"message\":\"500: Internal Server Error\"}", 0, 0, 0},
-	    {"/channels/3/messages", ANSWER, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
-	    {"/channels/3/messages", ANSWER, 200, NULL, "{\"id\":\"3\"}", 0, 0, 0},
+	    {"/channels/3/messages", SHD_ANSWER, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
+	    {"/channels/3/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"3\"}", 0, 0, 0},
 	};
 	struct rest_tuning tune = {0, 20, 5, 0};
 	struct got g = {0};
 
 	rest_tune(rest, &tune);
-	script(steps, 4);
+	shd_script(&srv, steps, 4);
 	rest_request(rest, "POST", "/channels/3/messages", "{\"content\":\"x\"}", on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
@@ -596,8 +305,8 @@ static void server_errors_are_retried(void **state)
 	assert_string_equal(g.id, "3");
 	assert_int_equal(srv.nseen, 4);
 	/* growing backoff: at least 20, 40, 80 ms after each failure */
-	assert_true(srv.seen[1].at + SLACK_MS >= srv.seen[0].answered_at + 20);
-	assert_true(srv.seen[3].at + SLACK_MS >= srv.seen[2].answered_at + 80);
+	assert_true(srv.seen[1].at + SHD_SLACK_MS >= srv.seen[0].answered_at + 20);
+	assert_true(srv.seen[3].at + SHD_SLACK_MS >= srv.seen[2].answered_at + 80);
 
 	struct rest_stats st;
 	rest_get_stats(rest, &st);
@@ -610,19 +319,19 @@ static void server_errors_are_retried(void **state)
 static void gives_up_after_max_attempts(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/4/messages", ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
-	    {"/channels/4/messages", ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
-	    {"/channels/4/messages", ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
-	    {"/channels/4/messages", HANG, 0, NULL, NULL, 0, 0, 0},
-	    {"/channels/4/messages", HANG, 0, NULL, NULL, 0, 0, 0},
+	struct shd_step steps[] = {
+	    {"/channels/4/messages", SHD_ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
+	    {"/channels/4/messages", SHD_ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
+	    {"/channels/4/messages", SHD_ANSWER, 503, NULL, "upstream connect error", 0, 0, 0},
+	    {"/channels/4/messages", SHD_HANG, 0, NULL, NULL, 0, 0, 0},
+	    {"/channels/4/messages", SHD_HANG, 0, NULL, NULL, 0, 0, 0},
 	};
 	struct rest_tuning tune = {300, 10, 5, 0};
 	struct got g = {0};
-	uint64_t t0 = mono_ms();
+	uint64_t t0 = shd_mono_ms();
 
 	rest_tune(rest, &tune);
-	script(steps, 5);
+	shd_script(&srv, steps, 5);
 	rest_request(rest, "POST", "/channels/4/messages", "{}", on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_false(g.ok);
@@ -633,17 +342,17 @@ static void gives_up_after_max_attempts(void **state)
 	assert_true(g.at >= t0 + 2 * 300); /* two whole timeouts */
 
 	/* a 503 that is the last attempt is final with its status */
-	struct step more[] = {
-	    {"/channels/5/messages", ANSWER, 503, NULL, "{\"message\":\"overloaded\",\"code\":0}",
-	     0, 0, 0},
-	    {"/channels/5/messages", ANSWER, 503, NULL, "{\"message\":\"overloaded\",\"code\":0}",
-	     0, 0, 0},
+	struct shd_step more[] = {
+	    {"/channels/5/messages", SHD_ANSWER, 503, NULL,
+	     "{\"message\":\"overloaded\",\"code\":0}", 0, 0, 0},
+	    {"/channels/5/messages", SHD_ANSWER, 503, NULL,
+	     "{\"message\":\"overloaded\",\"code\":0}", 0, 0, 0},
 	};
 	struct rest_tuning two = {300, 10, 2, 0};
 	struct got h = {0};
 
 	rest_tune(rest, &two);
-	script(more, 2);
+	shd_script(&srv, more, 2);
 	rest_request(rest, "POST", "/channels/5/messages", "{}", on_result, &h);
 	RUN_UNTIL(h.n);
 	assert_false(h.ok);
@@ -655,18 +364,18 @@ static void gives_up_after_max_attempts(void **state)
 static void client_error_is_final_and_readable(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/6/messages", ANSWER, 400, NULL,
+	struct shd_step steps[] = {
+	    {"/channels/6/messages", SHD_ANSWER, 400, NULL,
 	     "{\"code\": 50035, \"errors\": {\"content\": {\"_errors\": [{\"code\": "
 	     "\"BASE_TYPE_MAX_LENGTH\", \"message\": \"Must be 2000 or fewer in length.\"}]}}, "
 	     "\"message\": \"Invalid Form Body\"}",
 	     0, 0, 0},
-	    {"/channels/6/messages/77", ANSWER, 404, NULL,
+	    {"/channels/6/messages/77", SHD_ANSWER, 404, NULL,
 	     "{\"message\": \"Unknown Message\", \"code\": 10008}", 0, 0, 0},
 	};
 	struct got g = {0}, h = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/6/messages", "{\"content\":\"long\"}", on_result, &g);
 	rest_request(rest, "PATCH", "/channels/6/messages/77", "{\"content\":\"x\"}", on_result,
 	             &h);
@@ -688,15 +397,15 @@ static void client_error_is_final_and_readable(void **state)
 static void oversized_body_fails_cleanly(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/guilds/1/members", ANSWER, 200, NULL, NULL, 1024 * 1024, 0, 0},
-	    {"/guilds/1/members", ANSWER, 200, NULL, "[]", 0, 0, 0},
+	struct shd_step steps[] = {
+	    {"/guilds/1/members", SHD_ANSWER, 200, NULL, NULL, 1024 * 1024, 0, 0},
+	    {"/guilds/1/members", SHD_ANSWER, 200, NULL, "[]", 0, 0, 0},
 	};
 	struct rest_tuning tune = {0, 10, 5, 64 * 1024};
 	struct got g = {0}, h = {0};
 
 	rest_tune(rest, &tune);
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "GET", "/guilds/1/members?limit=1000", NULL, on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_false(g.ok);
@@ -712,18 +421,18 @@ static void oversized_body_fails_cleanly(void **state)
 static void bucket_keeps_order_across_retries(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/8/messages", ANSWER, 500, NULL, "{}", 0, 0, 0},
-	    {"/channels/8/messages", ANSWER, 200, NULL, "{\"id\":\"1\"}", 0, 0, 0},
-	    {"/channels/8/messages", ANSWER, 200, NULL, "{\"id\":\"2\"}", 0, 0, 0},
-	    {"/channels/8/messages", ANSWER, 200, NULL, "{\"id\":\"3\"}", 0, 0, 0},
+	struct shd_step steps[] = {
+	    {"/channels/8/messages", SHD_ANSWER, 500, NULL, "{}", 0, 0, 0},
+	    {"/channels/8/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"1\"}", 0, 0, 0},
+	    {"/channels/8/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"2\"}", 0, 0, 0},
+	    {"/channels/8/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"3\"}", 0, 0, 0},
 	};
 	struct rest_tuning tune = {0, 20, 5, 0};
 	struct got g[3] = {{0}};
 	static const char *const bodies[] = {"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"};
 
 	rest_tune(rest, &tune);
-	script(steps, 4);
+	shd_script(&srv, steps, 4);
 	for (int i = 0; i < 3; i++)
 		rest_request(rest, "POST", "/channels/8/messages", bodies[i], on_result, &g[i]);
 	RUN_UNTIL(g[0].n && g[1].n && g[2].n);
@@ -742,13 +451,13 @@ static void bucket_keeps_order_across_retries(void **state)
 static void buckets_run_in_parallel(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", ANSWER, 200, NULL, "{\"id\":\"slow\"}", 0, 1500, 0},
-	    {"/channels/2/messages", ANSWER, 200, NULL, "{\"id\":\"fast\"}", 0, 0, 0},
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"slow\"}", 0, 1500, 0},
+	    {"/channels/2/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"fast\"}", 0, 0, 0},
 	};
 	struct got slow = {0}, fast = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &slow);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &fast);
 	RUN_UNTIL(slow.n && fast.n);
@@ -761,18 +470,18 @@ static void buckets_run_in_parallel(void **state)
 static void webhook_tokens_stay_out_of_logs(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/webhooks/55/" HOOKTOK, ANSWER, 404, NULL,
+	struct shd_step steps[] = {
+	    {"/webhooks/55/" HOOKTOK, SHD_ANSWER, 404, NULL,
 	     "{\"message\": \"Unknown Webhook\", \"code\": 10015}", 0, 0, 0},
-	    {"/webhooks/55/" ITOKEN "/messages/@original", ANSWER, 500, NULL, "{}", 0, 0, 0},
-	    {"/webhooks/55/" ITOKEN "/messages/@original", ANSWER, 200, NULL, "{\"id\":\"5\"}", 0,
-	     0, 0},
+	    {"/webhooks/55/" ITOKEN "/messages/@original", SHD_ANSWER, 500, NULL, "{}", 0, 0, 0},
+	    {"/webhooks/55/" ITOKEN "/messages/@original", SHD_ANSWER, 200, NULL, "{\"id\":\"5\"}",
+	     0, 0, 0},
 	};
 	struct rest_tuning tune = {0, 10, 5, 0};
 	struct got g = {0}, h = {0};
 
 	rest_tune(rest, &tune);
-	script(steps, 3);
+	shd_script(&srv, steps, 3);
 	rest_request(rest, "POST", "/webhooks/55/" HOOKTOK "?wait=true", "{}", on_result, &g);
 	rest_request(rest, "PATCH", "/webhooks/55/" ITOKEN "/messages/@original", "{}", on_result,
 	             &h);
@@ -788,13 +497,13 @@ static void webhook_tokens_stay_out_of_logs(void **state)
 static void ban_shaped_429_is_loud(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", ANSWER, 429, "Retry-After: 5\r\n",
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_ANSWER, 429, "Retry-After: 5\r\n",
 	     "<html><title>Error 1015</title>You are being rate limited</html>", 0, 0, 0},
 	};
 	struct got g = {0}, h = {0};
 
-	script(steps, 1);
+	shd_script(&srv, steps, 1);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &g);
 	RUN_UNTIL(rate_limited() == 1);
 	/* another route, an exempt one too: both held by the ban */
@@ -813,13 +522,13 @@ static void ban_shaped_429_is_loud(void **state)
 static void free_with_requests_in_flight(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", HANG, 0, NULL, NULL, 0, 0, 0},
-	    {"/channels/2/messages", ANSWER, 200, NULL, "{}", 0, 800, 0},
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_HANG, 0, NULL, NULL, 0, 0, 0},
+	    {"/channels/2/messages", SHD_ANSWER, 200, NULL, "{}", 0, 800, 0},
 	};
 	struct got g = {0}, h = {0}, q = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &g);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &h);
 	/* a queued one too: same bucket as the first */
@@ -848,14 +557,14 @@ static void free_from_callback(void *ud, const struct rest_result *res)
 static void free_inside_a_callback(void **state)
 {
 	(void)state;
-	struct step steps[] = {
-	    {"/channels/1/messages", ANSWER, 200, NULL, "{}", 0, 0, 0},
-	    {"/channels/2/messages", HANG, 0, NULL, NULL, 0, 0, 0},
+	struct shd_step steps[] = {
+	    {"/channels/1/messages", SHD_ANSWER, 200, NULL, "{}", 0, 0, 0},
+	    {"/channels/2/messages", SHD_HANG, 0, NULL, NULL, 0, 0, 0},
 	};
 	struct freer f = {0};
 	struct got h = {0}, q = {0};
 
-	script(steps, 2);
+	shd_script(&srv, steps, 2);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &h);
 	RUN_UNTIL(srv.nseen == 1);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", free_from_callback, &f);
@@ -894,21 +603,21 @@ static void multipart_body_resent_identical(void **state)
 	    "--b-1\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"a.bin\"\r\n"
 	    "Content-Type: application/octet-stream\r\n\r\n\x00\x01\xff\r\n\x00z\r\n--b-1--\r\n";
 	const size_t len = sizeof body - 1;
-	struct step steps[] = {
-	    {"/channels/9/messages", ANSWER, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
-	    {"/channels/9/messages", ANSWER, 429,
+	struct shd_step steps[] = {
+	    {"/channels/9/messages", SHD_ANSWER, 502, NULL, "<html>bad gateway</html>", 0, 0, 0},
+	    {"/channels/9/messages", SHD_ANSWER, 429,
 	     "X-RateLimit-Limit: 5\r\nX-RateLimit-Remaining: 0\r\nX-RateLimit-Reset-After: 0.1\r\n"
 	     "X-RateLimit-Bucket: mp\r\nRetry-After: 1\r\n",
 	     "{\"message\":\"You are being rate limited.\",\"retry_after\":0.1,\"global\":false}",
 	     0, 0, 0},
-	    {"/channels/9/messages", ANSWER, 200, NULL, "{\"id\":\"99\"}", 0, 0, 0},
+	    {"/channels/9/messages", SHD_ANSWER, 200, NULL, "{\"id\":\"99\"}", 0, 0, 0},
 	};
 	struct rest_tuning tune = {0, 20, 5, 0};
 	struct got g = {0}, bad = {0};
 
 	assert_non_null(memchr(body, '\0', len)); /* the test means what it says */
 	rest_tune(rest, &tune);
-	script(steps, 3);
+	shd_script(&srv, steps, 3);
 	rest_request_body(rest, "POST", "/channels/9/messages", "multipart/form-data; boundary=b-1",
 	                  body, len, on_result, &g);
 	rest_request_body(rest, "POST", "/channels/9/messages", "text/plain\r\nX-Injected: 1", body,
@@ -919,7 +628,7 @@ static void multipart_body_resent_identical(void **state)
 	assert_int_equal(g.attempts, 3);
 	assert_int_equal(srv.nseen, 3);
 	for (size_t i = 0; i < srv.nseen; i++) {
-		assert_header(&srv.seen[i], "Content-Type: multipart/form-data; boundary=b-1");
+		shd_assert_header(&srv.seen[i], "Content-Type: multipart/form-data; boundary=b-1");
 		assert_int_equal(srv.seen[i].body_len, len);
 		assert_memory_equal(srv.seen[i].body, body, len);
 	}
