@@ -49,30 +49,47 @@ class Bot:
     """
 
     def __init__(self, binary, api_base, token, compress=True, ini="", env=None,
-                 log_level="debug", repo=None, questions=None, http_listen=""):
+                 log_level="debug", repo=None, questions=None, http_listen="",
+                 slack=None):
         self.binary = binary
         self.dir = tempfile.mkdtemp(prefix="studybot-e2e-")
         repo = repo or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
         self.config = os.path.join(self.dir, "studybot.ini")
         questions = questions or os.path.join(repo, "questions")
+        # slack: {"app_token": …, "connections": N, "admins": "U1,U2"} runs the
+        # bot on Slack; token is then the bot token (xoxb-…).
+        if slack is not None:
+            platform = f"""[slack]
+app_token_env = STUDYBOT_TEST_APP_TOKEN
+bot_token_env = STUDYBOT_TEST_TOKEN
+api_base = {api_base}
+connections = {slack.get("connections", 1)}
+admins = {slack.get("admins", "")}
+"""
+        else:
+            platform = f"""[discord]
+token_env = STUDYBOT_TEST_TOKEN
+api_base = {api_base}
+compress = {"zlib-stream" if compress else "none"}
+"""
         with open(self.config, "w") as f:
             f.write(f"""[bot]
-platform = discord
+platform = {"slack" if slack is not None else "discord"}
 database = {self.dir}/studybot.db
 questions = {questions}
 log_level = {log_level}
 http_listen = {http_listen}
 
-[discord]
-token_env = STUDYBOT_TEST_TOKEN
-api_base = {api_base}
-compress = {"zlib-stream" if compress else "none"}
+{platform}
 {ini}
 """)
         self.env = dict(os.environ)
         self.env["STUDYBOT_TEST_TOKEN"] = token
+        if slack is not None:
+            self.env["STUDYBOT_TEST_APP_TOKEN"] = slack["app_token"]
         self.env.update(env or {})
         self.token = token
+        self.app_token = slack["app_token"] if slack is not None else None
         self.proc = None
         self.lines = []  # raw stderr lines
         self.logs = []   # parsed
@@ -159,10 +176,10 @@ compress = {"zlib-stream" if compress else "none"}
     def assert_token_hidden(self):
         """The token, or any 8 characters of it, never reach the logs."""
         text = "\n".join(self.lines)
-        tok = self.token
-        for i in range(0, max(1, len(tok) - 7)):
-            piece = tok[i:i + 8]
-            assert piece not in text, f"token fragment {piece!r} in the logs"
+        for tok in [self.token] + ([self.app_token] if self.app_token else []):
+            for i in range(0, max(1, len(tok) - 7)):
+                piece = tok[i:i + 8]
+                assert piece not in text, f"token fragment {piece!r} in the logs"
 
 
 class Checks:
