@@ -10,6 +10,7 @@
 #include "chat/chat_loop.h"
 #include "slack/sk_event.h"
 #include "slack/sk_render.h"
+#include "slack/sk_resend.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -59,6 +60,7 @@ struct sk_bridge {
 	struct store *st;
 	const struct config *cfg;
 	struct chat_loop *cl;
+	int resending; /* the outbox's leftovers are being handed out (sk_resend.h) */
 	char team[SK_ID_MAX], self[SK_ID_MAX];
 	uint64_t next_tag;
 	struct pending *pending; /* PENDING_MAX of them */
@@ -110,6 +112,7 @@ static char *text_response(const char *text)
 struct send {
 	struct sk_bridge *b;
 	struct action act;
+	char *body; /* chat.postMessage's */
 };
 
 static void log_refusal(const char *what, const struct webapi_result *res, const char *where)
@@ -143,7 +146,23 @@ static void message_sent(void *ud, const struct webapi_result *res)
 		          "where=%s error=%s", log_q(where), log_q(res->error));
 	}
 	action_free(&s->act);
+	free(s->body);
 	free(s);
+}
+
+static void resend_checked(void *ud, const char *ts)
+{
+	struct send *s = ud;
+
+	if (ts) {
+		s->b->stats.posts++;
+		core_delivered(s->b->core, &s->act, ts, wall_now());
+		action_free(&s->act);
+		free(s->body);
+		free(s);
+		return;
+	}
+	webapi_call(s->b->api, "chat.postMessage", s->body, message_sent, s);
 }
 
 static void send_post(struct sk_bridge *b, struct action *act)
@@ -158,15 +177,28 @@ static void send_post(struct sk_bridge *b, struct action *act)
 	/* A user id as the channel posts in the member's DM with the app. */
 	to = s->act.type == ACT_DM ? s->act.user : s->act.channel;
 	body = sk_render_post(&s->act.msg, to, s->act.type == ACT_POST ? s->act.thread_of : NULL);
-	if (!body) {
+	if (body && s->act.nonce) {
+		s->body = sk_with_nonce(body, s->act.nonce);
+		free(body);
+	} else {
+		s->body = body;
+	}
+	if (!s->body) {
 		log_error("a message could not be rendered; it is dropped", "where=%s", log_q(to));
 		core_delivered(b->core, &s->act, NULL, wall_now());
 		action_free(&s->act);
 		free(s);
 		return;
 	}
-	webapi_call(b->api, "chat.postMessage", body, message_sent, s);
-	free(body);
+	/* A post the outbox kept across a restart may have reached Slack
+	 * already (sk_resend.h). DMs are not looked for: reading them back
+	 * would need the im:history scope, and a repeated DM harms little. */
+	if (b->resending && s->act.type == ACT_POST && s->act.nonce) {
+		sk_resend_find(b->api, s->act.channel, s->act.thread_of, s->act.nonce,
+		               resend_checked, s);
+		return;
+	}
+	webapi_call(b->api, "chat.postMessage", s->body, message_sent, s);
 }
 
 /* A reply that is not an ack payload: private by default. */
@@ -536,8 +568,11 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 		se.ev.admin = admin;
 		handle(b, p, &se);
 	}
-	/* Whatever was waiting is acked with this turn's batch. */
+	/* Whatever was waiting is acked now: this answer may come in curl's
+	 * timer callback, after which the loop can sleep in poll until the next
+	 * wake, long past Slack's 3 s, before the check phase ends the batch. */
 	chat_loop_begin(b->cl);
+	chat_loop_end(b->cl);
 	free(l);
 }
 
@@ -697,7 +732,10 @@ enum sb_rc sk_bridge_new(struct sk_bridge **out, struct net_loop *loop, struct s
 	b->st = st;
 	b->cfg = cfg;
 	b->pending = xcalloc(PENDING_MAX, sizeof *b->pending);
+	/* chat_loop_new() hands out what a crash left in the outbox first. */
+	b->resending = 1;
 	chat_loop_new(&b->cl, loop, core, st, &ops, b);
+	b->resending = 0;
 	*out = b;
 	return SB_OK;
 }

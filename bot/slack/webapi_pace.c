@@ -35,6 +35,10 @@ static const struct pace_method {
     {"auth.test", PACE_TIER4},
     {"conversations.open", PACE_TIER3}, /* conversations.open page: Tier 3 */
     {"conversations.info", PACE_TIER3}, /* conversations.info page: Tier 3 */
+    /* Tier 3 on their pages; apps outside the Marketplace may be held to
+     * less (a 429 then says so). Read only when a post is resent. */
+    {"conversations.history", PACE_TIER3},
+    {"conversations.replies", PACE_TIER3},
     {"conversations.members", PACE_TIER4},
     {"conversations.join", PACE_TIER3},
     /* api.slack.com/methods/files.getUploadURLExternal: Tier 4 */

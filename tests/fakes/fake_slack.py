@@ -125,7 +125,8 @@ EXTRA_METHODS: Dict[str, Dict[str, Any]] = {
 METHOD_TIERS = {
     "auth.test": 4, "users.info": 4, "conversations.open": 3, "views.open": 4, "views.publish": 4,
     "views.update": 4, "chat.postEphemeral": 4, "chat.update": 3, "chat.delete": 3,
-    "conversations.members": 4, "conversations.info": 3,
+    "conversations.members": 4, "conversations.info": 3, "conversations.history": 3,
+    "conversations.replies": 3,
 }
 TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
 TIER_BURST = {1: 5, 2: 5, 3: 10, 4: 20}
@@ -536,13 +537,15 @@ class FakeSlack:
         return views[-1] if views else None
 
     def inject(self, method: str, status: Optional[int] = None, retry_after: float = 1, times: int = 1,
-               error: Optional[str] = None) -> None:
+               error: Optional[str] = None, delay: float = 0.0) -> None:
         """The next `times` calls of method fail: HTTP status (429 with Retry-After, 5xx) or, given
-        `error`, HTTP 200 {"ok": false, "error": error}. Neither given: 429."""
+        `error`, HTTP 200 {"ok": false, "error": error}. Neither given: 429. Given `delay`
+        instead, the calls succeed but are answered that many seconds late (the work is
+        done at once, as when Slack posted a message and the answer got lost)."""
         if status is None:
             status = 200 if error else 429
         self._injections.append({"method": method, "status": status, "retry_after": retry_after,
-                                 "times": times, "error": error})
+                                 "times": times, "error": error, "delay": delay})
 
     # ============================================================== Web API
     async def _api_entry(self, request: web.Request) -> web.StreamResponse:
@@ -675,7 +678,14 @@ class FakeSlack:
 
         # Injected failures.
         inj = next((i for i in self._injections if i["method"] == method and i["times"] > 0), None)
-        if inj is not None:
+        if inj is not None and inj.get("delay"):
+            # Slack did the work but the answer is slow (or never reaches a
+            # client that dies meanwhile): handled below, answered late.
+            inj["times"] -= 1
+            delay = inj["delay"]
+        else:
+            delay = 0.0
+        if inj is not None and not inj.get("delay"):
             inj["times"] -= 1
             if inj["error"]:
                 return answer({"ok": False, "error": inj["error"]})
@@ -714,6 +724,8 @@ class FakeSlack:
             result = handler(args, bad, request)
         except Exception as e:  # a bug in the fake must fail the test, not pass silently
             return error("fatal_error", f"the fake failed handling this call: {e!r}")
+        if delay:
+            await asyncio.sleep(delay)
         return answer(result)
 
     def _pace(self, method: str, args: Dict[str, Any]) -> Optional[int]:
@@ -970,9 +982,65 @@ class FakeSlack:
             msg["thread_ts"] = thread_ts
             if str(args.get("reply_broadcast", "")).lower() in ("true", "1"):
                 msg["subtype"] = "thread_broadcast"
+        meta = self._metadata_arg(args, bad)
+        if meta is not None:
+            msg["metadata"] = meta
         record = dict(msg, channel=channel, files=[], thread_ts=thread_ts)
         self._messages.append(record)
         return {"ok": True, "channel": channel, "ts": ts, "message": msg}
+
+    @staticmethod
+    def _metadata_arg(args, bad):
+        """Message metadata (docs: "Using message metadata"): an object, or its JSON in a
+        form body, with a string event_type and an object event_payload."""
+        meta = args.get("metadata")
+        if meta is None:
+            return None
+        if isinstance(meta, str):
+            try:
+                meta = json.loads(meta)
+            except ValueError:
+                bad("metadata is not JSON")
+                return None
+        if not isinstance(meta, dict) or not isinstance(meta.get("event_type"), str) or \
+                not isinstance(meta.get("event_payload"), dict):
+            bad("metadata needs a string event_type and an object event_payload")
+            return None
+        return meta
+
+    def _history_view(self, m, with_meta):
+        out = {k: v for k, v in m.items() if k not in ("channel", "files") and v is not None}
+        if not with_meta:
+            out.pop("metadata", None)
+        return out
+
+    def _m_conversations_history(self, args, bad, request):
+        """Top-level messages, newest first; metadata only with include_all_metadata
+        (docs: conversations.history)."""
+        channel = self._resolve_channel(str(args["channel"]))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        limit = int(args.get("limit") or 100)
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        top = [m for m in self._messages if m["channel"] == channel and m.get("thread_ts") in (None, m["ts"])]
+        top = sorted(top, key=lambda m: m["ts"], reverse=True)[:max(1, min(limit, 999))]
+        return {"ok": True, "messages": [self._history_view(m, with_meta) for m in top], "has_more": False,
+                "pin_count": 0, "response_metadata": {"next_cursor": ""}}
+
+    def _m_conversations_replies(self, args, bad, request):
+        """A thread: its parent, then the replies, oldest first (docs: conversations.replies)."""
+        channel = self._resolve_channel(str(args["channel"]))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        ts = str(args.get("ts", ""))
+        parent = next((m for m in self._messages if m["channel"] == channel and m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        thread = [parent] + sorted((m for m in self._messages if m["channel"] == channel and
+                                    m.get("thread_ts") == ts and m["ts"] != ts), key=lambda m: m["ts"])
+        return {"ok": True, "messages": [self._history_view(m, with_meta) for m in thread], "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
 
     def _m_chat_update(self, args, bad, request):
         channel = self._resolve_channel(str(args["channel"]))
