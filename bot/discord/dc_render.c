@@ -81,18 +81,6 @@ static char *prep(const char *s, bool defuse)
 	return buf_take(&b);
 }
 
-/* Byte offset just past the first k code points of UTF-8 s. */
-static size_t cp_offset(const char *s, size_t k)
-{
-	size_t i = 0;
-	for (; s[i] && k; k--) {
-		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-	}
-	return i;
-}
-
 /* Whether [s, s+n) leaves a ``` fence open. */
 static bool fence_open(const char *s, size_t n)
 {
@@ -135,7 +123,7 @@ static char *cut(const char *s, size_t limit)
 	if (limit <= CUT_MARK_CHARS) {
 		/* No room for the marker: an ellipsis says it all. */
 		if (limit) {
-			buf_add(&b, s, cp_offset(s, limit - 1));
+			buf_add(&b, s, utf8_offset(s, limit - 1));
 			buf_adds(&b, ELLIPSIS);
 		}
 		buf_add(&b, "", 0);
@@ -144,7 +132,7 @@ static char *cut(const char *s, size_t limit)
 	size_t room = limit - CUT_MARK_CHARS, budget = room, off;
 	bool open;
 	for (;;) {
-		off = soft_break(s, cp_offset(s, budget));
+		off = soft_break(s, utf8_offset(s, budget));
 		open = fence_open(s, off);
 		if (!open || utf8_len(s, off) + FENCE_CLOSE_CHARS <= room)
 			break;

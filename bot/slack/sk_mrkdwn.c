@@ -504,18 +504,6 @@ static void start(struct buf *b, bool reopen)
 		buf_adds(b, FENCE "\n");
 }
 
-/* Byte offset just past the first k characters of s. */
-static size_t cp_offset(const char *s, size_t k)
-{
-	size_t i = 0;
-	for (; s[i] && k; k--) {
-		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-	}
-	return i;
-}
-
 /* One line longer than a piece: cut at safe points into pieces, each
  * closed and reopened when inside a code block. */
 static void split_line(struct pieces *p, const struct line *l, bool in_fence, size_t max)
@@ -526,7 +514,7 @@ static void split_line(struct pieces *p, const struct line *l, bool in_fence, si
 	while (*q && !p->more) {
 		size_t off = safe_cut(q, room);
 		if (off == 0) /* one link longer than a piece: broken, not lost */
-			off = cp_offset(q, room);
+			off = utf8_offset(q, room);
 		struct buf b;
 		start(&b, in_fence);
 		buf_add(&b, q, off);

@@ -44,18 +44,6 @@ static size_t chars(const char *s)
 	return utf8_len(s, strlen(s));
 }
 
-/* Byte offset just past the first k characters of well-formed s. */
-static size_t cp_offset(const char *s, size_t k)
-{
-	size_t i = 0;
-	for (; s[i] && k; k--) {
-		i++;
-		while (((unsigned char)s[i] & 0xc0) == 0x80)
-			i++;
-	}
-	return i;
-}
-
 /* s as plain text: well-formed UTF-8 (bad bytes become U+FFFD), line
  * breaks as spaces when one_line, cut to max characters with "…".
  * Returns new. */
@@ -82,7 +70,7 @@ static char *plain(const char *s, size_t max, bool one_line)
 	char *t = buf_take(&b);
 	if (chars(t) <= max)
 		return t;
-	size_t off = max ? cp_offset(t, max - 1) : 0;
+	size_t off = max ? utf8_offset(t, max - 1) : 0;
 	char *c = xmalloc(off + sizeof ELLIPSIS);
 	memcpy(c, t, off);
 	memcpy(c + off, max ? ELLIPSIS : "", max ? sizeof ELLIPSIS : 1);

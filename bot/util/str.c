@@ -100,6 +100,18 @@ size_t utf8_len(const char *s, size_t n)
 	return count;
 }
 
+size_t utf8_offset(const char *s, size_t k)
+{
+	size_t i = 0;
+
+	for (; s[i] && k; k--) {
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+	}
+	return i;
+}
+
 size_t utf8_invalid_at(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -20,6 +20,10 @@ size_t utf8_len(const char *s, size_t n);
 /* Offset of the first byte that is not well-formed UTF-8 (overlongs,
  * surrogates and code points past U+10FFFF rejected), or n if all valid. */
 size_t utf8_invalid_at(const char *s, size_t n);
+/* Byte offset just past the first k code points of well-formed,
+ * NUL-terminated s (its length when it has fewer): where to cut a text to
+ * a limit counted in characters. */
+size_t utf8_offset(const char *s, size_t k);
 
 /* Parses a whole decimal integer in [min, max]; false on anything else. */
 bool str_to_long(const char *s, long min, long max, long *out);
