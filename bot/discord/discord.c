@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "chat/chat_ops.h"
 #include "cmd.h"
 #include "core/core.h"
-#include "core/page.h"
 #include "discord/dc_bridge.h"
 #include "discord/dc_metrics.h"
 #include "discord/gw.h"
@@ -42,6 +42,7 @@ struct discord {
 	struct core core;
 	struct dc_bridge *bridge;
 	struct httpd *http; /* /healthz and /metrics; NULL when http_listen is empty */
+	struct chat_ops_hooks ops;
 };
 
 unsigned discord_intents(const struct config *cfg)
@@ -322,67 +323,31 @@ static void ops_snapshot(struct discord *d, struct dc_metrics_snapshot *s)
 
 /* 200 once every shard is READY (or resumed), 503 before and while any
  * shard reconnects: what a liveness probe or a load balancer asks. */
-static int ops_healthz(void *ud, struct buf *body, const char **type)
+static int ops_healthy(void *ud, char *why, size_t whysz)
 {
 	struct dc_metrics_snapshot *s = xmalloc(sizeof *s);
-	char why[128];
 	int ok;
 
-	(void)type;
 	ops_snapshot(ud, s);
-	ok = dc_metrics_healthy(s, why, sizeof why);
+	ok = dc_metrics_healthy(s, why, whysz);
 	free(s);
-	buf_printf(body, "%s\n", why);
-	return ok ? 200 : 503;
+	return ok;
 }
 
-static int ops_metrics(void *ud, struct buf *body, const char **type)
+static void ops_metrics(void *ud, struct metrics *m)
 {
 	struct dc_metrics_snapshot *s = xmalloc(sizeof *s);
-	struct metrics m;
 
 	ops_snapshot(ud, s);
-	metrics_begin(&m, body);
-	dc_metrics_render(s, &m);
+	dc_metrics_render(s, m);
 	free(s);
-	if (m.rc != SB_OK) {
-		log_error("cannot render /metrics", "error=%s", sb_strerror(m.rc));
-		buf_reset(body);
-		return 500;
-	}
-	*type = METRICS_CONTENT_TYPE;
-	return 200;
-}
-
-/* The leaderboards page (core/page.h). */
-static int ops_page(void *ud, struct buf *body, const char **type)
-{
-	struct discord *d = ud;
-	enum sb_rc rc = core_page_html(&d->core, (int64_t)time(NULL), body);
-
-	if (rc != SB_OK) {
-		log_error("cannot render the leaderboards page", "error=%s", sb_strerror(rc));
-		buf_reset(body);
-		return 500;
-	}
-	*type = "text/html; charset=utf-8";
-	return 200;
 }
 
 static enum sb_rc ops_start(struct discord *d)
 {
-	enum sb_rc rc;
-
-	if (!d->cfg->http_listen || !*d->cfg->http_listen)
-		return SB_OK;
-	rc = httpd_new(&d->http, d->loop, d->cfg->http_listen);
-	if (rc != SB_OK)
-		return rc;
-	httpd_route(d->http, "/healthz", ops_healthz, d);
-	httpd_route(d->http, "/metrics", ops_metrics, d);
-	httpd_route(d->http, "/", ops_page, d);
-	net_loop_watch_lag(d->loop);
-	return SB_OK;
+	d->ops = (struct chat_ops_hooks){
+	    .healthy = ops_healthy, .metrics = ops_metrics, .core = &d->core, .ud = d};
+	return chat_ops_start(&d->http, d->loop, d->cfg->http_listen, &d->ops);
 }
 
 /* Before anything a handler reads is freed. */

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "chat/chat_ops.h"
 #include "cmd.h"
 #include "core/core.h"
-#include "core/page.h"
 #include "net/httpd.h"
 #include "net/loop.h"
 #include "slack/sk_bridge.h"
@@ -32,6 +32,7 @@ struct slack {
 	struct core core;
 	struct sk_bridge *bridge;
 	struct httpd *http;
+	struct chat_ops_hooks ops;
 	uv_timer_t retry;
 	int started, stopping;
 };
@@ -164,66 +165,31 @@ static void ops_snapshot(struct slack *s, struct sk_metrics_snapshot *m)
 	m->stopping = s->stopping;
 }
 
-static int ops_healthz(void *ud, struct buf *body, const char **type)
+static int ops_healthy(void *ud, char *why, size_t whysz)
 {
 	struct sk_metrics_snapshot *m = xmalloc(sizeof *m);
-	char why[128];
 	int ok;
 
-	(void)type;
 	ops_snapshot(ud, m);
-	ok = sk_metrics_healthy(m, why, sizeof why);
+	ok = sk_metrics_healthy(m, why, whysz);
 	free(m);
-	buf_printf(body, "%s\n", why);
-	return ok ? 200 : 503;
+	return ok;
 }
 
-static int ops_metrics(void *ud, struct buf *body, const char **type)
+static void ops_metrics(void *ud, struct metrics *m)
 {
 	struct sk_metrics_snapshot *s = xmalloc(sizeof *s);
-	struct metrics m;
 
 	ops_snapshot(ud, s);
-	metrics_begin(&m, body);
-	sk_metrics_render(s, &m);
+	sk_metrics_render(s, m);
 	free(s);
-	if (m.rc != SB_OK) {
-		log_error("cannot render /metrics", "error=%s", sb_strerror(m.rc));
-		buf_reset(body);
-		return 500;
-	}
-	*type = METRICS_CONTENT_TYPE;
-	return 200;
-}
-
-static int ops_page(void *ud, struct buf *body, const char **type)
-{
-	struct slack *s = ud;
-	enum sb_rc rc = core_page_html(&s->core, (int64_t)time(NULL), body);
-
-	if (rc != SB_OK) {
-		log_error("cannot render the leaderboards page", "error=%s", sb_strerror(rc));
-		buf_reset(body);
-		return 500;
-	}
-	*type = "text/html; charset=utf-8";
-	return 200;
 }
 
 static enum sb_rc ops_start(struct slack *s)
 {
-	enum sb_rc rc;
-
-	if (!s->cfg->http_listen || !*s->cfg->http_listen)
-		return SB_OK;
-	rc = httpd_new(&s->http, s->loop, s->cfg->http_listen);
-	if (rc != SB_OK)
-		return rc;
-	httpd_route(s->http, "/healthz", ops_healthz, s);
-	httpd_route(s->http, "/metrics", ops_metrics, s);
-	httpd_route(s->http, "/", ops_page, s);
-	net_loop_watch_lag(s->loop);
-	return SB_OK;
+	s->ops = (struct chat_ops_hooks){
+	    .healthy = ops_healthy, .metrics = ops_metrics, .core = &s->core, .ud = s};
+	return chat_ops_start(&s->http, s->loop, s->cfg->http_listen, &s->ops);
 }
 
 /* --- start and stop ------------------------------------------------------------- */
