@@ -16,12 +16,13 @@
 
 /* Envelopes waiting for their commit (or for an admin look-up); Slack
  * gives 3 s, so this is many loop turns' worth. */
-#define PENDING_MAX  1024
-#define ADMIN_SLOTS  256
-#define ADMIN_TTL_S  600
-#define SK_ID_MAX    32
-#define ENVELOPE_MAX 96
-#define TRIGGER_MAX  192
+#define PENDING_MAX    1024
+#define ADMIN_SLOTS    256
+#define ADMIN_TTL_S    600
+#define SK_ID_MAX      32
+#define ENVELOPE_MAX   96
+#define TRIGGER_MAX    192
+#define NAME_MAX_BYTES 128
 
 static const char sorry_not_saved[] =
     "Sorry, that could not be recorded, so nothing was saved. Please try again in a moment.";
@@ -46,8 +47,11 @@ struct pending {
 	cJSON *payload;
 };
 
+/* What users.info said of a member: admin or not, and the handle the
+ * bot shows (message events carry only the id). */
 struct admin_entry {
 	char user[SK_ID_MAX];
+	char name[NAME_MAX_BYTES];
 	int admin;
 	int64_t until; /* 0: a look-up is in flight */
 };
@@ -539,6 +543,7 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 	struct sk_bridge *b = l->b;
 	static struct sk_event se; /* ~4 KiB plus the event: not on the stack */
 	const cJSON *user = res->json ? cJSON_GetObjectItemCaseSensitive(res->json, "user") : NULL;
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(user, "name"));
 	struct admin_entry *e;
 	int admin = 0;
 
@@ -554,6 +559,7 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 	e = admin_slot(b, l->user);
 	copy_id(e->user, sizeof e->user, l->user);
 	e->admin = admin;
+	copy_id(e->name, sizeof e->name, res->ok ? name : NULL);
 	/* A failed look-up is not remembered long. */
 	e->until = wall_now() + (res->ok ? ADMIN_TTL_S : 10);
 	for (size_t i = 0; i < b->npending; i++) {
@@ -565,7 +571,9 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 		memset(&se, 0, sizeof se);
 		if (parse(b, p->type, p->payload, &se) != SB_OK || se.kind != SK_CORE)
 			continue; /* read fine before; acked with this turn's batch */
-		se.ev.admin = admin;
+		se.ev.admin = admin || config_admin(b, se.ev.user);
+		if (!se.ev.user_name && e->name[0])
+			se.ev.user_name = e->name;
 		handle(b, p, &se);
 	}
 	/* Whatever was waiting is acked now: this answer may come in curl's
@@ -611,6 +619,14 @@ static void publish_home(struct sk_bridge *b, const char *user, const char *team
 	b->stats.homes++;
 	webapi_call(b->api, "views.publish", body, public_sent, b);
 	free(body);
+}
+
+/* The thread of a round's question (its ts is the round's message id)? */
+static int round_thread(struct sk_bridge *b, const char *thread_ts)
+{
+	struct st_round r;
+
+	return thread_ts && store_round_by_message(b->st, thread_ts, &r) != SB_ERR_NOTFOUND;
 }
 
 static struct pending *pending_add(struct sk_bridge *b, int conn, const struct sm_envelope *e,
@@ -690,15 +706,26 @@ void sk_bridge_envelope(struct sk_bridge *b, int conn, const struct sm_envelope 
 		publish_home(b, se.ev.user, se.ev.workspace);
 		return;
 	}
+	if (se.ev.type == EV_MESSAGE && !round_thread(b, se.ev.thread)) {
+		/* A reply in some other thread: chatter, not an answer. */
+		b->stats.ignored++;
+		ack(b, conn, e->envelope_id, NULL, arrived_ns);
+		return;
+	}
 	p = pending_add(b, conn, e, &se, arrived_ns);
-	need = se.admin_needed || se.ev.type == EV_FORM;
-	if (se.ev.user && config_admin(b, se.ev.user)) {
+	/* Admin rights matter for admin commands and forms; a name for
+	 * events that carry none (thread replies), which the results and
+	 * leaderboards show. */
+	need = se.admin_needed || se.ev.type == EV_FORM || !se.ev.user_name;
+	if (se.ev.user && config_admin(b, se.ev.user) && se.ev.user_name) {
 		admin = 1;
 	} else if (need && se.ev.user) {
 		struct admin_entry *a = admin_slot(b, se.ev.user);
 
 		if (strcmp(a->user, se.ev.user) == 0 && a->until > wall_now()) {
-			admin = a->admin;
+			admin = a->admin || config_admin(b, se.ev.user);
+			if (!se.ev.user_name && a->name[0])
+				se.ev.user_name = a->name;
 		} else {
 			p->waiting = 1;
 			p->payload = cJSON_Duplicate(e->payload, 1);
