@@ -104,8 +104,10 @@ static const struct {
     {"channel_not_found",
      "the channel was not found: it may have been deleted, or it is private and the bot "
      "was never invited"},
-    {"invalid_auth", "Slack refused the bot token: check SLACK_BOT_TOKEN (an xoxb-… token)"},
-    {"not_authed", "no token reached Slack: set SLACK_BOT_TOKEN to the app's bot token"},
+    {"invalid_auth", "Slack refused the token: check the variable named by [slack] bot_token_env "
+                     "(an xoxb-… token)"},
+    {"not_authed", "no token reached Slack: set the variable named by [slack] bot_token_env to "
+                   "the app's bot token"},
     {"account_inactive",
      "the token belongs to a deactivated user or workspace: reinstall the app and use the "
      "new bot token"},

@@ -148,7 +148,8 @@ async def t_spec_checks(http):
         expect_violation(fake, "user None does not exist")
         # Unknown arguments: ignored (listed, not violations).
         _s, b, _h = await api(http, fake, "chat.postMessage", js={"channel": fake.STUDY_ID, "text": "x",
-                                                                    "metadata": {"event_type": "t"}})
+                                                                    "metadata": {"event_type": "t",
+                                                                                 "event_payload": {}}})
         assert b["ok"] and "chat.postMessage: metadata" in fake.unknown_args
         assert fake.violations == [], fake.violations
 
