@@ -22,6 +22,7 @@
 
 #include "cmd.h"
 #include "net/http.h"
+#include "net/ws_frame.h"
 #include "net/ws_url.h"
 #include "slack/sm_policy.h"
 #include "util/buf.h"
@@ -34,10 +35,6 @@
 #define CONNECT_TIMEOUT_MS 20000
 /* A dropped websocket that does not close by itself is killed after this. */
 #define KILL_AFTER_S 2
-/* lws's own opcode for a close frame: 4.1 keeps it out of the public enum
- * (lws-write.h: "handled by lws_close_reason()"), but lws_write() takes it
- * and frames it as an RFC 6455 close. */
-#define WRITE_CLOSE ((enum lws_write_protocol)4)
 /* Acks waiting for a writable socket, per websocket. */
 #define OUTQ_MAX 4096
 
@@ -155,42 +152,36 @@ static void outq_clear(struct sm_ws *ws)
 	ws->outq_n = 0;
 }
 
-/* One frame per WRITEABLE callback (lws rule): the close, else an ack,
- * else a ping. Returns -1 to close. */
+/* The close, else the queued acks, else a ping. Returns -1 to close. */
 static int on_writable(struct sm_ws *ws)
 {
 	if (ws->close_sent)
 		return -1;
 	if (ws->close_code) {
-		/* The close frame written here: lws 4.1 on the libuv loop
-		 * drops a client connection without one when a callback
-		 * returns -1 after lws_close_reason() (seen on the wire).
-		 * Slack's answering close, or the kill timeout set by
-		 * ws_drop(), then ends it. */
-		static const char *const why = "bye";
-		unsigned char frame[LWS_PRE + 8];
-		unsigned char *p = frame + LWS_PRE;
-
-		p[0] = (unsigned char)(ws->close_code >> 8);
-		p[1] = (unsigned char)(ws->close_code & 0xff);
-		memcpy(p + 2, why, 3);
+		/* Our own close frame (net/ws_frame.h): Slack's answering
+		 * close, or the kill timeout set by ws_drop(), ends it. */
 		ws->close_sent = 1;
-		return lws_write(ws->wsi, p, 5, WRITE_CLOSE) < 0 ? -1 : 0;
+		return net_ws_close_frame(ws->wsi, ws->close_code, "bye");
 	}
 	if (ws->outq) {
-		struct sm_out *o = ws->outq;
-		int wrote;
+		/* Every queued ack the socket takes now, not one per callback:
+		 * each callback costs poll changes (lws's documented pattern,
+		 * writing until the pipe is choked). */
+		do {
+			struct sm_out *o = ws->outq;
+			int wrote;
 
-		ws->outq = o->next;
-		if (!ws->outq)
-			ws->outq_tail = NULL;
-		ws->outq_n--;
-		wrote =
-		    lws_write(ws->wsi, (unsigned char *)o->frame + LWS_PRE, o->len, LWS_WRITE_TEXT);
-		free(o->frame);
-		free(o);
-		if (wrote < 0)
-			return -1;
+			ws->outq = o->next;
+			if (!ws->outq)
+				ws->outq_tail = NULL;
+			ws->outq_n--;
+			wrote = lws_write(ws->wsi, (unsigned char *)o->frame + LWS_PRE, o->len,
+			                  LWS_WRITE_TEXT);
+			free(o->frame);
+			free(o);
+			if (wrote < 0)
+				return -1;
+		} while (ws->outq && !lws_send_pipe_choked(ws->wsi));
 	} else if (ws->ping_due) {
 		unsigned char frame[LWS_PRE + 1];
 
@@ -263,6 +254,21 @@ static enum sb_rc ws_send_ack(struct sm_ws *ws, const char *envelope_id, const c
 		return SB_ERR_TOOBIG;
 	}
 	len = b.len - LWS_PRE;
+	/* Nothing queued and room in the socket: straight out, sparing the
+	 * writable round trip (two poll changes and a wake-up per ack). A
+	 * partial write is kept by lws, and lws_send_pipe_choked() holds the
+	 * next one back until it is out. */
+	if (!ws->outq && !ws->close_code && ws->wsi && !lws_send_pipe_choked(ws->wsi)) {
+		int wrote =
+		    lws_write(ws->wsi, (unsigned char *)b.data + LWS_PRE, len, LWS_WRITE_TEXT);
+
+		buf_free(&b);
+		if (wrote < 0) {
+			ws_drop(ws, 1001);
+			return SB_ERR_IO;
+		}
+		return SB_OK;
+	}
 	o = xcalloc(1, sizeof *o);
 	o->frame = buf_take(&b);
 	o->len = len;
