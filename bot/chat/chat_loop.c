@@ -31,8 +31,14 @@ static void flush(struct chat_loop *cl, int commit_failed)
 	struct actions acts = {0};
 
 	core_take_actions(cl->core, &acts);
-	for (size_t i = 0; i < acts.n; i++)
-		cl->ops.action(cl->ud, &acts.v[i]);
+	for (size_t i = 0; i < acts.n; i++) {
+		struct action *a = &acts.v[i];
+
+		if (a->type == ACT_POST || a->type == ACT_DM)
+			cl->ops.post(cl->ud, a);
+		else
+			cl->ops.reply(cl->ud, a);
+	}
 	actions_free(&acts);
 	if (cl->ops.flushed)
 		cl->ops.flushed(cl->ud, commit_failed);

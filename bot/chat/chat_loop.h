@@ -15,9 +15,11 @@
 #include "net/loop.h"
 
 struct chat_loop_ops {
-	/* Carries out one committed action. It may take the action's contents
-	 * (and zero *act); what it leaves is freed afterwards. */
-	void (*action)(void *ud, struct action *act);
+	/* Carry out one committed action: a post or DM (ACT_POST, ACT_DM),
+	 * or the answer to an event (ACT_REPLY, ACT_FORM). Each may take the
+	 * action's contents (and zero *act); what it leaves is freed after. */
+	void (*post)(void *ud, struct action *act);
+	void (*reply)(void *ud, struct action *act);
 	/* After a batch's or a tick's actions were handed out. commit_failed:
 	 * the batch was rolled back, so none of its events were recorded and
 	 * the platform should say so to whoever is still waiting. */

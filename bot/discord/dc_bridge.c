@@ -388,20 +388,14 @@ static void pending_drop_answered(struct dc_bridge *b, int commit_failed)
 	b->npending = 0;
 }
 
-static void on_action(void *ud, struct action *a)
+static void on_post(void *ud, struct action *a)
 {
-	struct dc_bridge *b = ud;
+	send_post(ud, a);
+}
 
-	switch (a->type) {
-	case ACT_POST:
-	case ACT_DM:
-		send_post(b, a);
-		break;
-	case ACT_REPLY:
-	case ACT_FORM:
-		send_reply(b, a);
-		break;
-	}
+static void on_reply(void *ud, struct action *a)
+{
+	send_reply(ud, a);
 }
 
 /* Every interaction of the batch gets an answer, whatever the core said;
@@ -901,7 +895,8 @@ static const double reply_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05,
 enum sb_rc dc_bridge_new(struct dc_bridge **out, struct net_loop *loop, struct rest *rest,
                          struct core *core, struct store *st)
 {
-	static const struct chat_loop_ops ops = {.action = on_action, .flushed = on_flushed};
+	static const struct chat_loop_ops ops = {
+	    .post = on_post, .reply = on_reply, .flushed = on_flushed};
 	struct dc_bridge *b = xcalloc(1, sizeof *b);
 
 	metrics_hist_init(&b->stats.reply_latency, reply_buckets,

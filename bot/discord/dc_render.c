@@ -9,6 +9,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -393,16 +394,6 @@ static void add_nonce(cJSON *o, const char *nonce)
 	cJSON_AddBoolToObject(o, "enforce_nonce", 1);
 }
 
-/* Prints and deletes o. cJSON fails only when out of memory. */
-static char *print(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!s)
-		abort();
-	return s;
-}
-
 static cJSON *reply_json(const struct action *a, bool with_files)
 {
 	cJSON *data = message_json(&a->msg, with_files);
@@ -418,7 +409,7 @@ char *dc_render_message(const struct chat_msg *m, const char *nonce)
 {
 	cJSON *o = message_json(m, false);
 	add_nonce(o, nonce);
-	return print(o);
+	return json_take(o);
 }
 
 char *dc_render_message_ref(const struct chat_msg *m, const char *nonce, const char *reply_to)
@@ -431,14 +422,14 @@ char *dc_render_message_ref(const struct chat_msg *m, const char *nonce, const c
 		/* A deleted question must not cost the post. */
 		cJSON_AddBoolToObject(ref, "fail_if_not_exists", 0);
 	}
-	return print(o);
+	return json_take(o);
 }
 
 char *dc_render_reply(const struct action *a)
 {
 	if (a->type == ACT_FORM)
 		return dc_render_form(&a->form);
-	return print(reply_json(a, false));
+	return json_take(reply_json(a, false));
 }
 
 /* --- forms ------------------------------------------------------------------------ */
@@ -507,7 +498,7 @@ char *dc_render_form(const struct chat_form *f)
 	cJSON_AddStringToObject(data, "title", !blank(title.s) ? title.s : "studybot");
 	cJSON_AddItemToObject(data, "components", rows);
 	free(title.s);
-	return print(o);
+	return json_take(o);
 }
 
 /* --- the /study command --------------------------------------------------------------- */
@@ -621,7 +612,7 @@ char *dc_render_commands(void)
 	}
 	cJSON *all = cJSON_CreateArray();
 	cJSON_AddItemToArray(all, cmd);
-	return print(all);
+	return json_take(all);
 }
 
 /* --- files: multipart/form-data ------------------------------------------------------ */
@@ -724,7 +715,7 @@ static char *multipart(cJSON *payload, cJSON *holder, const struct chat_msg *m,
 		cJSON_AddStringToObject(a, "filename", names[i]);
 		cJSON_AddItemToArray(att, a);
 	}
-	char *json = print(payload);
+	char *json = json_take(payload);
 	ok = !contains(json, strlen(json), boundary);
 	for (size_t i = 0; i < nfiles && ok; i++)
 		ok = !m->files[i].data || !contains(m->files[i].data, m->files[i].len, boundary);

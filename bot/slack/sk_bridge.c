@@ -425,20 +425,14 @@ static void send_reply(struct sk_bridge *b, struct action *act)
 	send_private(b, p, &act->msg);
 }
 
-static void on_action(void *ud, struct action *a)
+static void on_post(void *ud, struct action *a)
 {
-	struct sk_bridge *b = ud;
+	send_post(ud, a);
+}
 
-	switch (a->type) {
-	case ACT_POST:
-	case ACT_DM:
-		send_post(b, a);
-		break;
-	case ACT_REPLY:
-	case ACT_FORM:
-		send_reply(b, a);
-		break;
-	}
+static void on_reply(void *ud, struct action *a)
+{
+	send_reply(ud, a);
 }
 
 static void pending_release(struct pending *p)
@@ -747,7 +741,8 @@ enum sb_rc sk_bridge_new(struct sk_bridge **out, struct net_loop *loop, struct s
                          struct webapi *api, struct core *core, struct store *st,
                          const struct config *cfg)
 {
-	static const struct chat_loop_ops ops = {.action = on_action, .flushed = on_flushed};
+	static const struct chat_loop_ops ops = {
+	    .post = on_post, .reply = on_reply, .flushed = on_flushed};
 	struct sk_bridge *b = xcalloc(1, sizeof *b);
 
 	metrics_hist_init(&b->stats.ack_latency, ack_buckets,

@@ -16,6 +16,7 @@
 
 #include "util/buf.h"
 #include "util/log.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/str.h"
 
@@ -107,16 +108,6 @@ static void add_section(cJSON *blocks, char *text)
 	cJSON_AddItemToObject(s, "text", text_obj("mrkdwn", text));
 	cJSON_AddItemToArray(blocks, s);
 	free(text);
-}
-
-/* Prints and deletes o. cJSON fails only when out of memory. */
-static char *print(cJSON *o)
-{
-	char *s = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!s)
-		abort();
-	return s;
 }
 
 /* --- messages --------------------------------------------------------------- */
@@ -345,7 +336,7 @@ char *sk_render_post(const struct chat_msg *m, const char *channel, const char *
 	/* A link in a question must not pull a preview into the channel. */
 	cJSON_AddBoolToObject(o, "unfurl_links", 0);
 	cJSON_AddBoolToObject(o, "unfurl_media", 0);
-	return print(o);
+	return json_take(o);
 }
 
 char *sk_render_ephemeral(const struct chat_msg *m, const char *channel, const char *user,
@@ -360,7 +351,7 @@ char *sk_render_ephemeral(const struct chat_msg *m, const char *channel, const c
 		cJSON_AddStringToObject(o, "thread_ts", thread_ts);
 	/* chat.postEphemeral takes no unfurl_* arguments. */
 	add_body(o, m);
-	return print(o);
+	return json_take(o);
 }
 
 char *sk_render_response(const struct chat_msg *m, bool public_reply)
@@ -370,7 +361,7 @@ char *sk_render_response(const struct chat_msg *m, bool public_reply)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "response_type", public_reply ? "in_channel" : "ephemeral");
 	add_body(o, m);
-	return print(o);
+	return json_take(o);
 }
 
 char *sk_render_home(const char *user_id, const struct chat_msg *msgs, size_t n)
@@ -404,7 +395,7 @@ char *sk_render_home(const char *user_id, const struct chat_msg *msgs, size_t n)
 	}
 	if (!cJSON_GetArraySize(blocks)) /* a home view needs a block */
 		add_section(blocks, xstrdup(ELLIPSIS));
-	return print(o);
+	return json_take(o);
 }
 
 /* --- forms ------------------------------------------------------------------ */
@@ -489,7 +480,7 @@ char *sk_render_modal(const struct chat_form *f, const char *trigger_id,
 	cJSON_AddItemToObject(v, "close", text_obj("plain_text", "Cancel"));
 	cJSON_AddStringToObject(v, "private_metadata", private_metadata ? private_metadata : "");
 	cJSON_AddItemToObject(v, "blocks", blocks);
-	return print(o);
+	return json_take(o);
 }
 
 char *sk_render_form_errors(const char *input_id, const char *text)
@@ -502,5 +493,5 @@ char *sk_render_form_errors(const char *input_id, const char *text)
 	char *t = plain(has(text) ? text : "Please check this field.", ERROR_TEXT_MAX, false);
 	cJSON_AddStringToObject(e, input_id, t);
 	free(t);
-	return print(o);
+	return json_take(o);
 }
