@@ -47,7 +47,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import struct
 import sys
@@ -69,6 +68,7 @@ from openapi_check import (  # noqa: E402  (import after the path tweak above)
     errors_tree,
     load_spec,
 )
+from fakebase import FakeBase, FakeError, add_cli_args, cli_log, serve_until_signal  # noqa: E402
 
 # ----------------------------------------------------------------- constants
 
@@ -308,13 +308,13 @@ class GatewayConnection:
                 f"client_close={self.client_close_code}>")
 
 
-class FakeDiscordError(Exception):
+class FakeDiscordError(FakeError):
     pass
 
 
 # ---------------------------------------------------------------- the fake
 
-class FakeDiscord:
+class FakeDiscord(FakeBase):
     """The fake Discord. Construct, `await start()` (or `async with`), point a client at it."""
 
     # Fixed, realistic-looking ids so configurations can name them.
@@ -396,8 +396,7 @@ class FakeDiscord:
         self.interaction_deadline = interaction_deadline
         self.interaction_token_lifetime = interaction_token_lifetime
         self.nonce_window = nonce_window
-        self.host = host
-        self._log = log
+        FakeBase.__init__(self, host, log)
 
         # Per-route limits: (METHOD, template) -> {"limit", "window", "bucket"?}.
         # Create Message: 5 per 5 s per channel, as bots commonly observe; message
@@ -413,12 +412,10 @@ class FakeDiscord:
         self.ids = Snowflakes()
 
         # What tests read.
-        self.violations: List[str] = []
         self.unimplemented: List[str] = []
         self.premature: List[Dict[str, Any]] = []
         self.requests: List[RestRequest] = []
         self.callbacks: List[Dict[str, Any]] = []
-        self.connections: List[GatewayConnection] = []
         self.sessions: Dict[str, Session] = {}
         self.interactions: Dict[str, Interaction] = {}
         self.messages: Dict[str, List[Dict[str, Any]]] = collections.defaultdict(list)
@@ -466,8 +463,6 @@ class FakeDiscord:
         self._delays: List[Dict[str, Any]] = []
         self._nonces: Dict[Tuple[str, str, str], Tuple[float, str]] = {}
         self._identify_times: Dict[int, float] = {}
-        self._runners: List[web.AppRunner] = []
-        self._tasks: List[asyncio.Task] = []
         self.rest_port = self.gateway_port = self.resume_port = 0
         self._started = False
 
@@ -608,36 +603,12 @@ class FakeDiscord:
         self._started = True
         return self
 
-    async def _serve(self, app: web.Application) -> int:
-        # shutdown_timeout small: open websockets must not hold up a test's exit.
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0, shutdown_timeout=1.0)
-        await site.start()
-        self._runners.append(runner)
-        return runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for conn in self.connections:
-            if conn.open:
-                conn.close_code_sent, conn.close_reason_sent = 1001, "shutting down"
-                try:
-                    await asyncio.wait_for(conn.ws.close(code=1001, message=b"shutting down"), 1.0)
-                except Exception:
-                    pass
-            if conn._writer:
-                conn._writer.cancel()
-        for runner in reversed(self._runners):
-            await runner.cleanup()
-        self._runners.clear()
-
-    async def __aenter__(self) -> "FakeDiscord":
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.stop()
+    async def _stop_conn(self, conn: GatewayConnection) -> None:
+        if conn.open:
+            conn.close_code_sent, conn.close_reason_sent = 1001, "shutting down"
+            await self._close_ws(conn.ws)
+        if conn._writer:
+            conn._writer.cancel()
 
     @property
     def api_base(self) -> str:
@@ -673,38 +644,14 @@ class FakeDiscord:
             "users": {u["username"]: uid for uid, u in self.users.items()},
         }
 
-    def log(self, msg: str) -> None:
-        if self._log:
-            self._log(msg)
-
-    def violation(self, msg: str) -> None:
-        self.violations.append(msg)
-        self.log("VIOLATION " + msg)
-
     # ------------------------------------------------------------ waiting in tests
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0,
-                       interval: float = 0.01, what: Optional[str] = None) -> Any:
-        """Poll until predicate() is truthy; return its value, or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
-            await asyncio.sleep(interval)
-
     async def wait_identified(self, n: int = 1, timeout: float = 10.0) -> List[GatewayConnection]:
         """Wait until n connections have completed IDENTIFY (READY sent); return them."""
-        return await self.wait_for(
-            lambda: (lambda c: c if len(c) >= n else None)([c for c in self.connections if c.identified]),
-            timeout, what=f"{n} identified connection(s)")
+        return await self.wait_connections(lambda c: c.identified, n, timeout, f"{n} identified connection(s)")
 
     async def wait_resumed(self, n: int = 1, timeout: float = 10.0) -> List[GatewayConnection]:
         """Wait until n connections have completed RESUME (RESUMED sent); return them."""
-        return await self.wait_for(
-            lambda: (lambda c: c if len(c) >= n else None)([c for c in self.connections if c.resumed]),
-            timeout, what=f"{n} resumed connection(s)")
+        return await self.wait_connections(lambda c: c.resumed, n, timeout, f"{n} resumed connection(s)")
 
     def live_connections(self) -> List[GatewayConnection]:
         return [c for c in self.connections if c.open and c.session is not None and c.session.conn is c]
@@ -2467,65 +2414,54 @@ class FakeDiscord:
             "commands": {k or "global": v for k, v in self.commands.items()},
         }
 
-    async def _control(self, request: web.Request) -> web.Response:
-        """/_fake/*: drive the fake from another process (kept out of the spec check and the records)."""
-        action = request.path[len("/_fake/"):]
-        args: Dict[str, Any] = {}
-        if request.can_read_body:
-            try:
-                args = await request.json()
-            except ValueError:
-                return web.json_response({"error": "body must be JSON"}, status=400)
-        conn = self._conn_by_id(args.pop("conn", None))
-        try:
-            if action == "state":
-                return web.json_response(self.state())
-            if action == "stream":
-                res = await self.stream_messages(int(args.get("n", 1000)), args.get("channel_id"),
-                                                 int(args.get("size", 1000)), conn=conn,
-                                                 command=args.get("command", "study"),
-                                                 callback_timeout=float(args.get("callback_timeout", 30)),
-                                                 options=args.get("options"))
-                return web.json_response(res)
-            if action == "dispatch":
-                return web.json_response(self.dispatch(args["event"], args.get("data"), conn=conn))
-            if action == "message":
-                return web.json_response(self.message_create(args.get("channel_id"), args.get("content", ""),
-                                                             author=args.get("author"), conn=conn))
-            if action == "interaction":
-                kind = args.pop("kind", "command")
-                inter = self.interaction(kind, conn=conn, **args)
-                return web.json_response({"id": inter.id, "token": inter.token, "payload": inter.payload})
-            if action == "reconnect":
-                return web.json_response({"conn": self.reconnect(conn).id})
-            if action == "invalid_session":
-                return web.json_response({"conn": self.invalid_session(conn, bool(args.get("resumable"))).id})
-            if action == "close":
-                return web.json_response({"conn": self.close(conn, int(args.get("code", 4000)),
-                                                             args.get("reason", "")).id})
-            if action == "reset":
-                return web.json_response({"conn": self.reset(conn).id})
-            if action == "request_heartbeat":
-                return web.json_response({"conn": self.request_heartbeat(conn).id})
-            if action == "withhold_acks":
-                return web.json_response({"conn": self.withhold_acks(int(args.get("n", 1)), conn).id})
-            if action == "invalidate_sessions":
-                self.invalidate_sessions()
-                return web.json_response({})
-            if action == "inject_rest":
-                route = tuple(args["route"]) if args.get("route") else None
-                self.inject_rest(int(args["status"]), int(args.get("times", 1)), route,
-                                 bool(args.get("global", False)), float(args.get("retry_after", 1.0)),
-                                 args.get("body"), bool(args.get("headers", True)), args.get("scope", "user"))
-                return web.json_response({})
-            if action == "inject_delay":
-                route = tuple(args["route"]) if args.get("route") else None
-                self.inject_delay(float(args["seconds"]), route, int(args.get("times", 1)),
-                                  bool(args.get("before", False)))
-                return web.json_response({})
-        except (FakeDiscordError, KeyError, TypeError, ValueError) as e:
-            return web.json_response({"error": f"{type(e).__name__}: {e}"}, status=400)
-        return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
+    async def _control_action(self, action: str, args: Dict[str, Any],
+                              conn: Optional[GatewayConnection]) -> Optional[web.Response]:
+        if action == "state":
+            return web.json_response(self.state())
+        if action == "stream":
+            res = await self.stream_messages(int(args.get("n", 1000)), args.get("channel_id"),
+                                             int(args.get("size", 1000)), conn=conn,
+                                             command=args.get("command", "study"),
+                                             callback_timeout=float(args.get("callback_timeout", 30)),
+                                             options=args.get("options"))
+            return web.json_response(res)
+        if action == "dispatch":
+            return web.json_response(self.dispatch(args["event"], args.get("data"), conn=conn))
+        if action == "message":
+            return web.json_response(self.message_create(args.get("channel_id"), args.get("content", ""),
+                                                         author=args.get("author"), conn=conn))
+        if action == "interaction":
+            kind = args.pop("kind", "command")
+            inter = self.interaction(kind, conn=conn, **args)
+            return web.json_response({"id": inter.id, "token": inter.token, "payload": inter.payload})
+        if action == "reconnect":
+            return web.json_response({"conn": self.reconnect(conn).id})
+        if action == "invalid_session":
+            return web.json_response({"conn": self.invalid_session(conn, bool(args.get("resumable"))).id})
+        if action == "close":
+            return web.json_response({"conn": self.close(conn, int(args.get("code", 4000)),
+                                                         args.get("reason", "")).id})
+        if action == "reset":
+            return web.json_response({"conn": self.reset(conn).id})
+        if action == "request_heartbeat":
+            return web.json_response({"conn": self.request_heartbeat(conn).id})
+        if action == "withhold_acks":
+            return web.json_response({"conn": self.withhold_acks(int(args.get("n", 1)), conn).id})
+        if action == "invalidate_sessions":
+            self.invalidate_sessions()
+            return web.json_response({})
+        if action == "inject_rest":
+            route = tuple(args["route"]) if args.get("route") else None
+            self.inject_rest(int(args["status"]), int(args.get("times", 1)), route,
+                             bool(args.get("global", False)), float(args.get("retry_after", 1.0)),
+                             args.get("body"), bool(args.get("headers", True)), args.get("scope", "user"))
+            return web.json_response({})
+        if action == "inject_delay":
+            route = tuple(args["route"]) if args.get("route") else None
+            self.inject_delay(float(args["seconds"]), route, int(args.get("times", 1)),
+                              bool(args.get("before", False)))
+            return web.json_response({})
+        return None
 
 
 # ----------------------------------------------------------------------- CLI
@@ -2539,40 +2475,18 @@ def _parse_intents(text: str) -> int:
 
 
 async def _main(args: argparse.Namespace) -> int:
-    log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else None
     fake = FakeDiscord(args.token, heartbeat_interval=args.heartbeat_interval,
                        allowed_privileged=_parse_intents(args.allow_privileged),
                        split_frames=args.split_frames, openapi_path=args.openapi,
-                       identify_window=args.identify_window, log=log)
-    await fake.start()
-    info = fake.info()
-    line = json.dumps(info) + "\n"
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(line)
-        os.replace(tmp, args.ready_file)  # readers never see half a line
-    else:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    if args.report_file:
-        with open(args.report_file, "w", encoding="utf-8") as f:
-            json.dump({"violations": fake.violations, "unimplemented": fake.unimplemented,
-                       "premature": fake.premature, "stream_results": fake.stream_results}, f, indent=1)
-    await fake.stop()
-    return 0
+                       identify_window=args.identify_window, log=cli_log(args))
+    return await serve_until_signal(fake, args, lambda: {
+        "violations": fake.violations, "unimplemented": fake.unimplemented, "premature": fake.premature,
+        "stream_results": fake.stream_results})
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description="Fake Discord (REST v10 + gateway) on loopback.")
     p.add_argument("--token", required=True, help="the bot token clients must present")
-    p.add_argument("--ready-file", help="write one JSON line with ports and URLs here once serving")
-    p.add_argument("--report-file", help="on SIGTERM, write violations/premature/unimplemented here as JSON")
     p.add_argument("--heartbeat-interval", type=int, default=41250, help="HELLO heartbeat_interval in ms")
     p.add_argument("--allow-privileged", default="message_content",
                    help="privileged intents the app may use: names (message_content,guild_members,"
@@ -2580,7 +2494,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--identify-window", type=float, default=5.0, help="seconds between IDENTIFYs per concurrency key")
     p.add_argument("--split-frames", action="store_true", help="split zlib-stream messages over several frames")
     p.add_argument("--openapi", help="path of Discord's openapi.json (default: $DISCORD_OPENAPI or the shared copy)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log connections and violations to stderr")
+    add_cli_args(p, "write one JSON line with ports and URLs here once serving",
+                 "on SIGTERM, write violations/premature/unimplemented here as JSON")
     args = p.parse_args(argv)
     return asyncio.run(_main(args))
 

@@ -78,7 +78,6 @@ import json
 import math
 import os
 import secrets
-import signal
 import struct
 import sys
 import time
@@ -92,6 +91,7 @@ if __name__ == "__main__":
     sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from openapi_check import load_spec  # noqa: E402  (import after the path tweak above)
+from fakebase import FakeBase, FakeError, add_cli_args, cli_log, serve_until_signal  # noqa: E402
 
 
 def default_slack_spec_path() -> str:
@@ -147,7 +147,7 @@ MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
 
 
-class FakeSlackError(Exception):
+class FakeSlackError(FakeError):
     pass
 
 
@@ -255,7 +255,7 @@ def ws_frames(opcode: int, data: bytes, size: int) -> bytes:
     return out
 
 
-class FakeSlack:
+class FakeSlack(FakeBase):
     """The fake Slack. Construct, `await start()` (or `async with`), point a client at it."""
 
     TEAM_ID = "T0STUDY01"
@@ -306,16 +306,13 @@ class FakeSlack:
         self.rate_scale = rate_scale
         self.command = command
         self.team_domain = team_domain
-        self.host = host
-        self._log = log
+        FakeBase.__init__(self, host, log)
         self.spec = load_spec(openapi_path or default_slack_spec_path())
 
         # What tests read.
-        self.violations: List[str] = []
         self.unknown_args: List[str] = []
         self.rate_limited: List[Dict[str, Any]] = []  # every 429 the pace model caused
         self.premature: List[Dict[str, Any]] = []  # calls made before a Retry-After ended
-        self.connections: List[SocketConn] = []
         self.envelopes: List[Envelope] = []
         self.views: List[Dict[str, Any]] = []
         self.files: List[Dict[str, Any]] = []
@@ -361,8 +358,6 @@ class FakeSlack:
         self._injections: List[Dict[str, Any]] = []
         self._buckets: Dict[Tuple[str, str], _Bucket] = {}
         self._queue: List[Envelope] = []  # waiting for a usable connection
-        self._runners: List[web.AppRunner] = []
-        self._tasks: List[asyncio.Task] = []
         self.api_port = self.socket_port = 0
 
     # ------------------------------------------------------------- world setup
@@ -429,34 +424,11 @@ class FakeSlack:
         self.socket_port = await self._serve(sock)
         return self
 
-    async def _serve(self, app: web.Application) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, 0, shutdown_timeout=1.0)
-        await site.start()
-        self._runners.append(runner)
-        return runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        for t in self._tasks:
+    async def _stop_conn(self, conn: SocketConn) -> None:
+        for t in conn._tasks:
             t.cancel()
-        for conn in self.connections:
-            for t in conn._tasks:
-                t.cancel()
-            if conn.open:
-                try:
-                    await asyncio.wait_for(conn.ws.close(code=1001, message=b"shutting down"), 1.0)
-                except Exception:
-                    pass
-        for runner in reversed(self._runners):
-            await runner.cleanup()
-        self._runners.clear()
-
-    async def __aenter__(self) -> "FakeSlack":
-        return await self.start()
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.stop()
+        if conn.open:
+            await self._close_ws(conn.ws)
 
     @property
     def api_base(self) -> str:
@@ -479,38 +451,11 @@ class FakeSlack:
                 "channels": {c["name"]: cid for cid, c in self.channels.items()},
                 "users": {u["name"]: uid for uid, u in self.users.items()}}
 
-    def log(self, msg: str) -> None:
-        if self._log:
-            self._log(msg)
-
-    def violation(self, msg: str) -> None:
-        self.violations.append(msg)
-        self.log("VIOLATION " + msg)
-
-    def _spawn(self, coro: Any) -> asyncio.Task:
-        t = asyncio.ensure_future(coro)
-        self._tasks.append(t)
-        return t
-
     # ------------------------------------------------------------ waiting in tests
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0,
-                       interval: float = 0.01, what: Optional[str] = None) -> Any:
-        """Poll until predicate() is truthy; return its value, or raise TimeoutError."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = predicate()
-            if value:
-                return value
-            if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
-            await asyncio.sleep(interval)
-
     async def wait_hello(self, n: int = 1, timeout: float = 10.0) -> List[SocketConn]:
         """Wait until n open connections have been sent hello; return them."""
-        return await self.wait_for(
-            lambda: (lambda c: c if len(c) >= n else None)(
-                [c for c in self.connections if c.open and c.hello_at is not None]),
-            timeout, what=f"{n} connection(s) with hello")
+        return await self.wait_connections(lambda c: c.open and c.hello_at is not None, n, timeout,
+                                           f"{n} connection(s) with hello")
 
     async def wait_acked(self, env: Envelope, timeout: float = 5.0) -> Envelope:
         await self.wait_for(lambda: env.acked, timeout, what=f"ack of {env.type} envelope {env.id}")
@@ -1719,92 +1664,68 @@ class FakeSlack:
                                 "http_method": request.method, "content_type": request.headers.get("Content-Type"),
                                 "status": 200, "response": {"ok": True}, "at": time.monotonic(), "violations": []})
             return web.json_response({"ok": True})
-        args: Dict[str, Any] = {}
-        if request.can_read_body:
-            try:
-                args = await request.json()
-            except ValueError:
-                return web.json_response({"error": "body must be JSON"}, status=400)
-        cid = args.pop("conn", None)
-        conn = next((c for c in self.connections if c.id == cid), None) if cid is not None else None
+        return await super()._control(request)
+
+    def _conn_by_id(self, cid: Any) -> Optional[SocketConn]:
+        return next((c for c in self.connections if c.id == cid), None) if cid is not None else None
+
+    async def _control_action(self, action: str, args: Dict[str, Any],
+                              conn: Optional[SocketConn]) -> Optional[web.Response]:
         envj = lambda e: {"id": e.id, "type": e.type, "payload": e.payload}  # noqa: E731
-        try:
-            if action == "state":
-                return web.json_response(self.state())
-            if action == "slash":
-                return web.json_response(envj(self.slash(args.get("text", ""), args.get("user"), args.get("channel"))))
-            if action == "click":
-                return web.json_response(envj(self.click(args.get("user"), args["message"], args["action_id"],
-                                                         args.get("channel"), args.get("value"))))
-            if action == "submit":
-                return web.json_response(envj(self.submit(args.get("user"), args["view"], args["values"])))
-            if action == "message":
-                return web.json_response(envj(self.message(args["channel"], args["text"], args.get("user"),
-                                                           args.get("thread_ts"))))
-            if action == "edit":
-                return web.json_response(envj(self.edit(args["channel"], args["ts"], args["text"], args.get("user"))))
-            if action == "home_opened":
-                return web.json_response(envj(self.home_opened(args.get("user"))))
-            if action == "event":
-                return web.json_response(envj(self.event(args["event"])))
-            if action == "inject":
-                self.inject(args["method"], int(args.get("status", 200)), float(args.get("retry_after", 1)),
-                            int(args.get("times", 1)), args.get("error"))
-                return web.json_response({})
-            if action == "disconnect":
-                return web.json_response({"conn": self.disconnect(args.get("reason", "refresh_requested"), conn).id})
-            if action == "silence":
-                return web.json_response({"conn": self.silence(conn).id})
-        except (FakeSlackError, KeyError, TypeError, ValueError) as e:
-            return web.json_response({"error": f"{type(e).__name__}: {e}"}, status=400)
-        return web.json_response({"error": f"unknown control action {action!r}"}, status=404)
+        if action == "state":
+            return web.json_response(self.state())
+        if action == "slash":
+            return web.json_response(envj(self.slash(args.get("text", ""), args.get("user"), args.get("channel"))))
+        if action == "click":
+            return web.json_response(envj(self.click(args.get("user"), args["message"], args["action_id"],
+                                                     args.get("channel"), args.get("value"))))
+        if action == "submit":
+            return web.json_response(envj(self.submit(args.get("user"), args["view"], args["values"])))
+        if action == "message":
+            return web.json_response(envj(self.message(args["channel"], args["text"], args.get("user"),
+                                                       args.get("thread_ts"))))
+        if action == "edit":
+            return web.json_response(envj(self.edit(args["channel"], args["ts"], args["text"], args.get("user"))))
+        if action == "home_opened":
+            return web.json_response(envj(self.home_opened(args.get("user"))))
+        if action == "event":
+            return web.json_response(envj(self.event(args["event"])))
+        if action == "inject":
+            self.inject(args["method"], int(args.get("status", 200)), float(args.get("retry_after", 1)),
+                        int(args.get("times", 1)), args.get("error"))
+            return web.json_response({})
+        if action == "disconnect":
+            return web.json_response({"conn": self.disconnect(args.get("reason", "refresh_requested"), conn).id})
+        if action == "silence":
+            return web.json_response({"conn": self.silence(conn).id})
+        return None
 
 
 # ----------------------------------------------------------------------- CLI
 
 async def _main(args: argparse.Namespace) -> int:
-    log = (lambda m: print(m, file=sys.stderr, flush=True)) if args.verbose else None
     world: Dict[str, Any] = {}
     if args.world:
         with open(args.world, encoding="utf-8") as f:
             world = json.load(f)
     fake = FakeSlack(app_token=args.app_token, bot_token=args.bot_token, ack_timeout=args.ack_timeout,
-                     rate_scale=args.rate_scale, openapi_path=args.openapi, log=log,
+                     rate_scale=args.rate_scale, openapi_path=args.openapi, log=cli_log(args),
                      users=world.get("users"), channels=world.get("channels"))
-    await fake.start()
-    line = json.dumps(fake.info()) + "\n"
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(line)
-        os.replace(tmp, args.ready_file)  # readers never see half a line
-    else:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    if args.report_file:
-        with open(args.report_file, "w", encoding="utf-8") as f:
-            json.dump({"violations": fake.violations, "rate_limited": fake.rate_limited,
-                       "premature": fake.premature, "unknown_args": fake.unknown_args}, f, indent=1)
-    await fake.stop()
-    return 0
+    return await serve_until_signal(fake, args, lambda: {
+        "violations": fake.violations, "rate_limited": fake.rate_limited, "premature": fake.premature,
+        "unknown_args": fake.unknown_args})
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(description="Fake Slack (Web API + Socket Mode) on loopback.")
     p.add_argument("--app-token", default="xapp-1-A0STUDYBOT-1-fake", help="the app-level token (xapp-)")
     p.add_argument("--bot-token", default="xoxb-1-2-fake", help="the bot token (xoxb-)")
-    p.add_argument("--ready-file", help="write one JSON line with api_base, tokens and ids here once serving")
-    p.add_argument("--report-file", help="on SIGTERM, write violations and rate-limit records here as JSON")
     p.add_argument("--ack-timeout", type=float, default=3.0, help="seconds before an unacked envelope times out")
     p.add_argument("--world", help='JSON file {"users": [...], "channels": [...]} as the constructor takes them')
     p.add_argument("--rate-scale", type=float, default=1.0, help="multiply every rate-limit window by this")
     p.add_argument("--openapi", help="path of web-api-openapi-v2.json (default: $SLACK_OPENAPI or the shared copy)")
-    p.add_argument("-v", "--verbose", action="store_true", help="log connections and violations to stderr")
+    add_cli_args(p, "write one JSON line with api_base, tokens and ids here once serving",
+                 "on SIGTERM, write violations and rate-limit records here as JSON")
     args = p.parse_args(argv)
     return asyncio.run(_main(args))
 

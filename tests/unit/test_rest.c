@@ -20,18 +20,15 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#include "script_httpd.h"
+#include "httpd_fixture.h"
 
 #define TOKEN   "MTIzNDU2Nzg5MDEyMzQ1Njc4.GsEcRt.bot-token-that-must-never-be-logged"
 #define ITOKEN  "aW50ZXJhY3Rpb246OTk5OTk5OTk5OTk5OnNlY3JldC1pbnRlcmFjdGlvbi10b2tlbg"
 #define HOOKTOK "webhook-secret-token-value-0123456789abcdef"
 #define API     "/api/v10"
 
-static struct shd_server srv;
-static struct net_loop *loop;
+static struct hfx fx;
 static struct rest *rest;
-static uv_timer_t tick;
-static FILE *log_file;
 
 /* --- the client side ---------------------------------------------------------- */
 
@@ -59,29 +56,7 @@ static void on_result(void *ud, const struct rest_result *res)
 	snprintf(g->id, sizeof g->id, "%s", cJSON_IsString(id) ? id->valuestring : "");
 }
 
-static void tick_cb(uv_timer_t *t)
-{
-	(void)t; /* only makes uv_run(ONCE) return now and then */
-}
-
-/* Runs the loop until cond holds; a test that waits 30 s has hung. */
-#define RUN_UNTIL(cond)                                                                            \
-	do {                                                                                       \
-		uint64_t t0_ = shd_mono_ms();                                                      \
-		while (!(cond)) {                                                                  \
-			if (shd_mono_ms() - t0_ > 30000)                                           \
-				fail_msg("timed out waiting for %s", #cond);                       \
-			uv_run(net_loop_uv(loop), UV_RUN_ONCE);                                    \
-		}                                                                                  \
-	} while (0)
-
-static void run_for(unsigned ms)
-{
-	uint64_t end = shd_mono_ms() + ms;
-
-	while (shd_mono_ms() < end)
-		uv_run(net_loop_uv(loop), UV_RUN_ONCE);
-}
+#define RUN_UNTIL(cond) HFX_RUN_UNTIL(&fx, cond)
 
 static unsigned long rate_limited(void)
 {
@@ -93,63 +68,25 @@ static unsigned long rate_limited(void)
 
 static void new_client(void)
 {
-	char base[64];
-
-	snprintf(base, sizeof base, "http://127.0.0.1:%d" API, srv.port);
-	assert_int_equal(rest_new(&rest, loop, base, TOKEN), SB_OK);
+	assert_int_equal(rest_new(&rest, fx.loop, fx.base, TOKEN), SB_OK);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	log_file = tmpfile();
-	assert_non_null(log_file);
-	log_set_stream(log_file);
-	log_set_level(LOG_DEBUG);
-	assert_int_equal(net_loop_new(&loop, NULL), SB_OK);
-	uv_timer_init(net_loop_uv(loop), &tick);
-	uv_timer_start(&tick, tick_cb, 20, 20);
-	shd_start(&srv, net_loop_uv(loop), API, "{\"message\":\"unscripted\"}");
+	hfx_setup(&fx, API, "{\"message\":\"unscripted\"}");
 	new_client();
 	return 0;
 }
 
-static char *read_log(void)
-{
-	struct buf b;
-	char chunk[4096];
-	size_t n;
-
-	buf_init(&b, 64 * 1024 * 1024);
-	fflush(log_file);
-	rewind(log_file);
-	while ((n = fread(chunk, 1, sizeof chunk, log_file)) > 0)
-		buf_add(&b, chunk, n);
-	return buf_take(&b);
-}
-
 static int teardown(void **state)
 {
-	(void)state;
-	char *log = read_log();
+	static const char *const secrets[] = {TOKEN, ITOKEN, HOOKTOK, "bot-token-that", NULL};
 
+	(void)state;
 	rest_free(rest);
 	rest = NULL;
-	shd_stop(&srv);
-	uv_close((uv_handle_t *)&tick, NULL);
-	net_loop_free(loop);
-	loop = NULL;
-	log_set_stream(NULL);
-	log_set_level(LOG_INFO);
-	fclose(log_file);
-	/* secrets never reach the log, whatever happened */
-	if (strstr(log, TOKEN) || strstr(log, ITOKEN) || strstr(log, HOOKTOK) ||
-	    strstr(log, "bot-token-that"))
-		fail_msg("a token reached the log:\n%s", log);
-	if (getenv("TEST_REST_LOG")) /* to see what the client logged */
-		fputs(log, stderr);
-	free(log);
-	assert_int_equal(srv.unscripted, 0);
+	hfx_teardown(&fx, secrets, "TEST_REST_LOG");
 	return 0;
 }
 
@@ -166,7 +103,7 @@ static void ok_with_json_and_headers(void **state)
 	const char *body = "{\"content\":\"hi\",\"nonce\":\"n1\",\"enforce_nonce\":true}";
 	struct got g1 = {0}, g2 = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", body, on_result, &g1);
 	rest_request(rest, "GET", "/gateway/bot", NULL, on_result, &g2);
 	assert_int_equal(rest_pending(rest), 2);
@@ -179,10 +116,10 @@ static void ok_with_json_and_headers(void **state)
 	assert_int_equal(g1.attempts, 1);
 	assert_true(g2.ok);
 
-	assert_int_equal(srv.nseen, 2);
+	assert_int_equal(fx.srv.nseen, 2);
 	const struct shd_seen *post =
-	    strcmp(srv.seen[0].method, "POST") == 0 ? &srv.seen[0] : &srv.seen[1];
-	const struct shd_seen *get = post == &srv.seen[0] ? &srv.seen[1] : &srv.seen[0];
+	    strcmp(fx.srv.seen[0].method, "POST") == 0 ? &fx.srv.seen[0] : &fx.srv.seen[1];
+	const struct shd_seen *get = post == &fx.srv.seen[0] ? &fx.srv.seen[1] : &fx.srv.seen[0];
 	assert_string_equal(post->path, API "/channels/1/messages");
 	shd_assert_header(post, "Authorization: Bot " TOKEN);
 	shd_assert_header(
@@ -201,7 +138,7 @@ static void ok_with_json_and_headers(void **state)
 	assert_int_equal(st.retries, 0);
 
 	/* one debug line per request, without the token */
-	char *log = read_log();
+	char *log = hfx_read_log(&fx);
 	assert_non_null(strstr(log, "route=\"POST /channels/1/messages\""));
 	assert_non_null(strstr(log, "status=200"));
 	free(log);
@@ -222,19 +159,19 @@ static void retry_after_429_resends_same_body(void **state)
 	    "{\"content\":\"caf\xc3\xa9 \\u00e9\",\"nonce\":\"1234\",\"enforce_nonce\":true}";
 	struct got g = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/7/messages", body, on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
 	assert_string_equal(g.id, "9");
 	assert_int_equal(g.attempts, 2);
-	assert_int_equal(srv.nseen, 2);
-	assert_int_equal(srv.seen[0].body_len, strlen(body));
-	assert_int_equal(srv.seen[1].body_len, strlen(body));
-	assert_memory_equal(srv.seen[0].body, body, strlen(body));
-	assert_memory_equal(srv.seen[1].body, srv.seen[0].body, strlen(body));
+	assert_int_equal(fx.srv.nseen, 2);
+	assert_int_equal(fx.srv.seen[0].body_len, strlen(body));
+	assert_int_equal(fx.srv.seen[1].body_len, strlen(body));
+	assert_memory_equal(fx.srv.seen[0].body, body, strlen(body));
+	assert_memory_equal(fx.srv.seen[1].body, fx.srv.seen[0].body, strlen(body));
 	/* the body's retry_after (0.2 s), not the header's second */
-	assert_true(srv.seen[1].at + SHD_SLACK_MS >= srv.seen[0].answered_at + 200);
+	assert_true(fx.srv.seen[1].at + SHD_SLACK_MS >= fx.srv.seen[0].answered_at + 200);
 
 	struct rest_stats st;
 	rest_get_stats(rest, &st);
@@ -258,7 +195,7 @@ static void global_429_pauses_other_routes(void **state)
 	};
 	struct got a = {0}, b = {0}, cb = {0};
 
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	rest_request(rest, "POST", "/channels/1/messages", "{\"content\":\"a\"}", on_result, &a);
 	RUN_UNTIL(rate_limited() == 1);
 	rest_request(rest, "GET", "/guilds/2/roles", NULL, on_result, &b);
@@ -267,10 +204,10 @@ static void global_429_pauses_other_routes(void **state)
 	RUN_UNTIL(a.n && b.n && cb.n);
 	assert_true(a.ok && b.ok && cb.ok);
 	assert_int_equal(cb.status, 204);
-	assert_int_equal(srv.nseen, 4);
-	uint64_t pause_end = srv.seen[0].answered_at + 1000;
-	for (size_t i = 1; i < srv.nseen; i++) {
-		const struct shd_seen *s = &srv.seen[i];
+	assert_int_equal(fx.srv.nseen, 4);
+	uint64_t pause_end = fx.srv.seen[0].answered_at + 1000;
+	for (size_t i = 1; i < fx.srv.nseen; i++) {
+		const struct shd_seen *s = &fx.srv.seen[i];
 
 		if (strstr(s->path, "/interactions/")) {
 			/* exempt: it went out during the pause, before the others */
@@ -297,16 +234,16 @@ static void server_errors_are_retried(void **state)
 	struct got g = {0};
 
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	rest_request(rest, "POST", "/channels/3/messages", "{\"content\":\"x\"}", on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
 	assert_int_equal(g.attempts, 4);
 	assert_string_equal(g.id, "3");
-	assert_int_equal(srv.nseen, 4);
+	assert_int_equal(fx.srv.nseen, 4);
 	/* growing backoff: at least 20, 40, 80 ms after each failure */
-	assert_true(srv.seen[1].at + SHD_SLACK_MS >= srv.seen[0].answered_at + 20);
-	assert_true(srv.seen[3].at + SHD_SLACK_MS >= srv.seen[2].answered_at + 80);
+	assert_true(fx.srv.seen[1].at + SHD_SLACK_MS >= fx.srv.seen[0].answered_at + 20);
+	assert_true(fx.srv.seen[3].at + SHD_SLACK_MS >= fx.srv.seen[2].answered_at + 80);
 
 	struct rest_stats st;
 	rest_get_stats(rest, &st);
@@ -331,14 +268,14 @@ static void gives_up_after_max_attempts(void **state)
 	uint64_t t0 = shd_mono_ms();
 
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 5);
+	shd_script(&fx.srv, steps, 5);
 	rest_request(rest, "POST", "/channels/4/messages", "{}", on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_false(g.ok);
 	assert_int_equal(g.status, 0);
 	assert_int_equal(g.attempts, 5);
 	assert_true(g.message[0] != '\0');
-	assert_int_equal(srv.nseen, 5);
+	assert_int_equal(fx.srv.nseen, 5);
 	assert_true(g.at >= t0 + 2 * 300); /* two whole timeouts */
 
 	/* a 503 that is the last attempt is final with its status */
@@ -352,7 +289,7 @@ static void gives_up_after_max_attempts(void **state)
 	struct got h = {0};
 
 	rest_tune(rest, &two);
-	shd_script(&srv, more, 2);
+	shd_script(&fx.srv, more, 2);
 	rest_request(rest, "POST", "/channels/5/messages", "{}", on_result, &h);
 	RUN_UNTIL(h.n);
 	assert_false(h.ok);
@@ -375,7 +312,7 @@ static void client_error_is_final_and_readable(void **state)
 	};
 	struct got g = {0}, h = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/6/messages", "{\"content\":\"long\"}", on_result, &g);
 	rest_request(rest, "PATCH", "/channels/6/messages/77", "{\"content\":\"x\"}", on_result,
 	             &h);
@@ -388,8 +325,8 @@ static void client_error_is_final_and_readable(void **state)
 	                    "Invalid Form Body (50035): content: Must be 2000 or fewer in length.");
 	assert_int_equal(h.code, 10008);
 	assert_int_equal(h.status, 404);
-	assert_int_equal(srv.nseen, 2);
-	char *log = read_log();
+	assert_int_equal(fx.srv.nseen, 2);
+	char *log = hfx_read_log(&fx);
 	assert_non_null(strstr(log, "content: Must be 2000 or fewer in length."));
 	free(log);
 }
@@ -405,7 +342,7 @@ static void oversized_body_fails_cleanly(void **state)
 	struct got g = {0}, h = {0};
 
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "GET", "/guilds/1/members?limit=1000", NULL, on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_false(g.ok);
@@ -432,20 +369,20 @@ static void bucket_keeps_order_across_retries(void **state)
 	static const char *const bodies[] = {"{\"n\":1}", "{\"n\":2}", "{\"n\":3}"};
 
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	for (int i = 0; i < 3; i++)
 		rest_request(rest, "POST", "/channels/8/messages", bodies[i], on_result, &g[i]);
 	RUN_UNTIL(g[0].n && g[1].n && g[2].n);
-	assert_int_equal(srv.nseen, 4);
-	assert_string_equal(srv.seen[0].body, bodies[0]);
-	assert_string_equal(srv.seen[1].body, bodies[0]);
-	assert_string_equal(srv.seen[2].body, bodies[1]);
-	assert_string_equal(srv.seen[3].body, bodies[2]);
+	assert_int_equal(fx.srv.nseen, 4);
+	assert_string_equal(fx.srv.seen[0].body, bodies[0]);
+	assert_string_equal(fx.srv.seen[1].body, bodies[0]);
+	assert_string_equal(fx.srv.seen[2].body, bodies[1]);
+	assert_string_equal(fx.srv.seen[3].body, bodies[2]);
 	assert_string_equal(g[0].id, "1");
 	assert_string_equal(g[2].id, "3");
 	/* one in flight at a time on the bucket */
-	for (size_t i = 1; i < srv.nseen; i++)
-		assert_true(srv.seen[i].at >= srv.seen[i - 1].answered_at);
+	for (size_t i = 1; i < fx.srv.nseen; i++)
+		assert_true(fx.srv.seen[i].at >= fx.srv.seen[i - 1].answered_at);
 }
 
 static void buckets_run_in_parallel(void **state)
@@ -457,14 +394,14 @@ static void buckets_run_in_parallel(void **state)
 	};
 	struct got slow = {0}, fast = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &slow);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &fast);
 	RUN_UNTIL(slow.n && fast.n);
 	/* the second channel did not wait for the first one's answer */
 	assert_true(fast.at <= slow.at);
-	assert_int_equal(srv.nseen, 2);
-	assert_true(srv.seen[1].at < srv.seen[0].answered_at);
+	assert_int_equal(fx.srv.nseen, 2);
+	assert_true(fx.srv.seen[1].at < fx.srv.seen[0].answered_at);
 }
 
 static void webhook_tokens_stay_out_of_logs(void **state)
@@ -481,15 +418,15 @@ static void webhook_tokens_stay_out_of_logs(void **state)
 	struct got g = {0}, h = {0};
 
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 3);
+	shd_script(&fx.srv, steps, 3);
 	rest_request(rest, "POST", "/webhooks/55/" HOOKTOK "?wait=true", "{}", on_result, &g);
 	rest_request(rest, "PATCH", "/webhooks/55/" ITOKEN "/messages/@original", "{}", on_result,
 	             &h);
 	RUN_UNTIL(g.n && h.n);
 	assert_int_equal(g.code, 10015);
 	assert_true(h.ok);
-	assert_non_null(strstr(srv.seen[0].path, HOOKTOK)); /* the token did go to the server */
-	                                                    /* teardown checks the log */
+	assert_non_null(strstr(fx.srv.seen[0].path, HOOKTOK)); /* the token did go to the server */
+	                                                       /* teardown checks the log */
 }
 
 /* Cloudflare's answer has no X-RateLimit-* header: everything pauses for a
@@ -503,17 +440,17 @@ static void ban_shaped_429_is_loud(void **state)
 	};
 	struct got g = {0}, h = {0};
 
-	shd_script(&srv, steps, 1);
+	shd_script(&fx.srv, steps, 1);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &g);
 	RUN_UNTIL(rate_limited() == 1);
 	/* another route, an exempt one too: both held by the ban */
 	rest_request(rest, "POST", "/interactions/9/" ITOKEN "/callback", "{\"type\":5}", on_result,
 	             &h);
-	run_for(300);
-	assert_int_equal(srv.nseen, 1);
+	hfx_run_for(&fx, 300);
+	assert_int_equal(fx.srv.nseen, 1);
 	assert_int_equal(rest_pending(rest), 2);
 	assert_int_equal(g.n + h.n, 0);
-	char *log = read_log();
+	char *log = hfx_read_log(&fx);
 	assert_non_null(strstr(log, "level=error msg=\"Discord answered 429 without rate-limit"));
 	assert_non_null(strstr(log, "wait_ms=60000"));
 	free(log);
@@ -528,15 +465,15 @@ static void free_with_requests_in_flight(void **state)
 	};
 	struct got g = {0}, h = {0}, q = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &g);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &h);
 	/* a queued one too: same bucket as the first */
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &q);
-	RUN_UNTIL(srv.nseen == 2);
+	RUN_UNTIL(fx.srv.nseen == 2);
 	rest_free(rest);
 	rest = NULL;
-	run_for(1000);
+	hfx_run_for(&fx, 1000);
 	assert_int_equal(g.n + h.n + q.n, 0);
 }
 
@@ -564,13 +501,13 @@ static void free_inside_a_callback(void **state)
 	struct freer f = {0};
 	struct got h = {0}, q = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	rest_request(rest, "POST", "/channels/2/messages", "{}", on_result, &h);
-	RUN_UNTIL(srv.nseen == 1);
+	RUN_UNTIL(fx.srv.nseen == 1);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", free_from_callback, &f);
 	rest_request(rest, "POST", "/channels/1/messages", "{}", on_result, &q);
 	RUN_UNTIL(f.n == 1);
-	run_for(200);
+	hfx_run_for(&fx, 200);
 	assert_int_equal(f.n, 1);
 	assert_int_equal(h.n + q.n, 0);
 }
@@ -589,7 +526,7 @@ static void refused_requests_fail_through_the_callback(void **state)
 	assert_int_equal(g.attempts, 0);
 	assert_non_null(strstr(g.message, "path"));
 	assert_non_null(strstr(h.message, "method"));
-	assert_int_equal(srv.nseen, 0);
+	assert_int_equal(fx.srv.nseen, 0);
 }
 
 /* A multipart body with NULs and CRLFs: sent with its own Content-Type,
@@ -617,7 +554,7 @@ static void multipart_body_resent_identical(void **state)
 
 	assert_non_null(memchr(body, '\0', len)); /* the test means what it says */
 	rest_tune(rest, &tune);
-	shd_script(&srv, steps, 3);
+	shd_script(&fx.srv, steps, 3);
 	rest_request_body(rest, "POST", "/channels/9/messages", "multipart/form-data; boundary=b-1",
 	                  body, len, on_result, &g);
 	rest_request_body(rest, "POST", "/channels/9/messages", "text/plain\r\nX-Injected: 1", body,
@@ -626,11 +563,12 @@ static void multipart_body_resent_identical(void **state)
 	assert_true(g.ok);
 	assert_string_equal(g.id, "99");
 	assert_int_equal(g.attempts, 3);
-	assert_int_equal(srv.nseen, 3);
-	for (size_t i = 0; i < srv.nseen; i++) {
-		shd_assert_header(&srv.seen[i], "Content-Type: multipart/form-data; boundary=b-1");
-		assert_int_equal(srv.seen[i].body_len, len);
-		assert_memory_equal(srv.seen[i].body, body, len);
+	assert_int_equal(fx.srv.nseen, 3);
+	for (size_t i = 0; i < fx.srv.nseen; i++) {
+		shd_assert_header(&fx.srv.seen[i],
+		                  "Content-Type: multipart/form-data; boundary=b-1");
+		assert_int_equal(fx.srv.seen[i].body_len, len);
+		assert_memory_equal(fx.srv.seen[i].body, body, len);
 	}
 	/* a content type that would break the header block is never sent */
 	assert_false(bad.ok);
@@ -667,7 +605,7 @@ static void api_base_and_token_checks(void **state)
 	struct rest *r;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		enum sb_rc rc = rest_new(&r, loop, cases[i].base, TOKEN);
+		enum sb_rc rc = rest_new(&r, fx.loop, cases[i].base, TOKEN);
 
 		if ((rc == SB_OK) != cases[i].ok)
 			fail_msg("'%s': rc %d", cases[i].base, rc);
@@ -676,10 +614,11 @@ static void api_base_and_token_checks(void **state)
 		else
 			assert_null(r);
 	}
-	assert_int_equal(rest_new(&r, loop, "https://discord.com/api/v10", ""), SB_ERR_INVALID);
-	assert_int_equal(rest_new(&r, loop, "https://discord.com/api/v10", "abc\r\nX-Evil: 1"),
+	assert_int_equal(rest_new(&r, fx.loop, "https://discord.com/api/v10", ""), SB_ERR_INVALID);
+	assert_int_equal(rest_new(&r, fx.loop, "https://discord.com/api/v10", "abc\r\nX-Evil: 1"),
 	                 SB_ERR_INVALID);
-	assert_int_equal(rest_new(&r, loop, "https://discord.com/api/v10", NULL), SB_ERR_INVALID);
+	assert_int_equal(rest_new(&r, fx.loop, "https://discord.com/api/v10", NULL),
+	                 SB_ERR_INVALID);
 }
 
 int main(void)

@@ -22,19 +22,16 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-#include "script_httpd.h"
+#include "httpd_fixture.h"
 
 #define TOKEN "xoxb-1234567890-0987654321-bottokenthatmustneverbelogged"
 #define API   "/api"
 
-static struct shd_server srv;
-static struct net_loop *loop;
+static struct hfx fx;
 
 /* --- the client side ---------------------------------------------------------- */
 
 static struct webapi *wa;
-static uv_timer_t tick;
-static FILE *log_file;
 
 struct got {
 	int n;
@@ -61,82 +58,24 @@ static void on_result(void *ud, const struct webapi_result *res)
 	snprintf(g->ts, sizeof g->ts, "%s", cJSON_IsString(ts) ? ts->valuestring : "");
 }
 
-static void tick_cb(uv_timer_t *t)
-{
-	(void)t; /* only makes uv_run(ONCE) return now and then */
-}
-
-#define RUN_UNTIL(cond)                                                                            \
-	do {                                                                                       \
-		uint64_t t0_ = shd_mono_ms();                                                      \
-		while (!(cond)) {                                                                  \
-			if (shd_mono_ms() - t0_ > 30000)                                           \
-				fail_msg("timed out waiting for %s", #cond);                       \
-			uv_run(net_loop_uv(loop), UV_RUN_ONCE);                                    \
-		}                                                                                  \
-	} while (0)
-
-static void run_for(unsigned ms)
-{
-	uint64_t end = shd_mono_ms() + ms;
-
-	while (shd_mono_ms() < end)
-		uv_run(net_loop_uv(loop), UV_RUN_ONCE);
-}
+#define RUN_UNTIL(cond) HFX_RUN_UNTIL(&fx, cond)
 
 static int setup(void **state)
 {
-	char base[64];
-
 	(void)state;
-	log_file = tmpfile();
-	assert_non_null(log_file);
-	log_set_stream(log_file);
-	log_set_level(LOG_DEBUG);
-	assert_int_equal(net_loop_new(&loop, NULL), SB_OK);
-	uv_timer_init(net_loop_uv(loop), &tick);
-	uv_timer_start(&tick, tick_cb, 20, 20);
-	shd_start(&srv, net_loop_uv(loop), API, "{\"ok\":false,\"error\":\"unscripted\"}");
-	snprintf(base, sizeof base, "http://127.0.0.1:%d" API, srv.port);
-	assert_int_equal(webapi_new(&wa, loop, base, TOKEN), SB_OK);
+	hfx_setup(&fx, API, "{\"ok\":false,\"error\":\"unscripted\"}");
+	assert_int_equal(webapi_new(&wa, fx.loop, fx.base, TOKEN), SB_OK);
 	return 0;
-}
-
-static char *read_log(void)
-{
-	struct buf b;
-	char chunk[4096];
-	size_t n;
-
-	buf_init(&b, 64 * 1024 * 1024);
-	fflush(log_file);
-	rewind(log_file);
-	while ((n = fread(chunk, 1, sizeof chunk, log_file)) > 0)
-		buf_add(&b, chunk, n);
-	return buf_take(&b);
 }
 
 static int teardown(void **state)
 {
-	(void)state;
-	char *log = read_log();
+	static const char *const secrets[] = {TOKEN, "bottokenthat", NULL};
 
+	(void)state;
 	webapi_free(wa);
 	wa = NULL;
-	shd_stop(&srv);
-	uv_close((uv_handle_t *)&tick, NULL);
-	net_loop_free(loop);
-	loop = NULL;
-	log_set_stream(NULL);
-	log_set_level(LOG_INFO);
-	fclose(log_file);
-	/* the token never reaches the log, whatever happened */
-	if (strstr(log, TOKEN) || strstr(log, "bottokenthat"))
-		fail_msg("the token reached the log:\n%s", log);
-	if (getenv("TEST_WEBAPI_LOG"))
-		fputs(log, stderr);
-	free(log);
-	assert_int_equal(srv.unscripted, 0);
+	hfx_teardown(&fx, secrets, "TEST_WEBAPI_LOG");
 	return 0;
 }
 
@@ -163,7 +102,7 @@ static void post_json_and_get_query(void **state)
 	const char *args[] = {"user", "U1 &x=\xc3\xbc/~", "include_locale", "true", NULL};
 	struct got g1 = {0}, g2 = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	webapi_call(wa, "chat.update", body, on_result, &g1);
 	webapi_get(wa, "users.info", args, on_result, &g2);
 	assert_int_equal(webapi_pending(wa), 2);
@@ -177,10 +116,10 @@ static void post_json_and_get_query(void **state)
 	assert_int_equal(g1.attempts, 1);
 	assert_true(g2.ok);
 
-	assert_int_equal(srv.nseen, 2);
+	assert_int_equal(fx.srv.nseen, 2);
 	const struct shd_seen *post =
-	    strcmp(srv.seen[0].method, "POST") == 0 ? &srv.seen[0] : &srv.seen[1];
-	const struct shd_seen *get = post == &srv.seen[0] ? &srv.seen[1] : &srv.seen[0];
+	    strcmp(fx.srv.seen[0].method, "POST") == 0 ? &fx.srv.seen[0] : &fx.srv.seen[1];
+	const struct shd_seen *get = post == &fx.srv.seen[0] ? &fx.srv.seen[1] : &fx.srv.seen[0];
 	assert_string_equal(post->path, "/api/chat.update");
 	shd_assert_header(post, "Authorization: Bearer " TOKEN);
 	shd_assert_header(post, "Content-Type: application/json; charset=utf-8");
@@ -217,7 +156,7 @@ static void ok_false_is_final_and_readable(void **state)
 	};
 	struct got a = {0}, b = {0}, c = {0}, d = {0};
 
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	webapi_call(wa, "chat.postMessage", "{\"channel\":\"C1\",\"text\":\"x\"}", on_result, &a);
 	webapi_call(wa, "views.open", "{\"trigger_id\":\"1\",\"view\":{}}", on_result, &b);
 	webapi_call(wa, "chat.postEphemeral", "{\"channel\":\"C2\",\"user\":\"U1\"}", on_result,
@@ -236,9 +175,9 @@ static void ok_false_is_final_and_readable(void **state)
 	assert_non_null(strstr(c.text, "/invite"));
 	assert_false(d.ok);
 	assert_string_equal(d.error, "invalid_response");
-	assert_int_equal(srv.nseen, 4); /* none retried */
+	assert_int_equal(fx.srv.nseen, 4); /* none retried */
 	assert_int_equal(stats().errors, 4);
-	char *log = read_log();
+	char *log = hfx_read_log(&fx);
 	assert_non_null(strstr(log, "error=missing_scope"));
 	assert_non_null(strstr(log, "needed scope: chat:write"));
 	free(log);
@@ -265,7 +204,7 @@ static void error_text_for_common_codes(void **state)
 		if (strstr(t, "error: "))
 			fail_msg("no sentence for %s", codes[i]);
 	}
-	assert_non_null(strstr(webapi_error_text("invalid_auth"), "SLACK_BOT_TOKEN"));
+	assert_non_null(strstr(webapi_error_text("invalid_auth"), "bot_token_env"));
 	assert_non_null(webapi_error_text(NULL));
 	assert_non_null(strstr(webapi_error_text("bad\ncode"), "bad code"));
 }
@@ -288,7 +227,7 @@ static void retry_after_is_respected(void **state)
 	struct webapi_tuning tune = {0, 0, 0, 0.01};
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	webapi_call(wa, "chat.update", body, on_result, &g);
 	webapi_get(wa, "conversations.info", args, on_result, &h);
 	RUN_UNTIL(stats().rate_limited == 2);
@@ -298,16 +237,16 @@ static void retry_after_is_respected(void **state)
 	assert_int_equal(g.attempts, 2);
 	assert_true(h.ok);
 	assert_int_equal(h.attempts, 2);
-	assert_int_equal(srv.nseen, 4);
-	for (size_t i = 0; i < srv.nseen; i++) {
-		for (size_t k = i + 1; k < srv.nseen; k++) {
-			if (strcmp(srv.seen[i].path, srv.seen[k].path) != 0)
+	assert_int_equal(fx.srv.nseen, 4);
+	for (size_t i = 0; i < fx.srv.nseen; i++) {
+		for (size_t k = i + 1; k < fx.srv.nseen; k++) {
+			if (strcmp(fx.srv.seen[i].path, fx.srv.seen[k].path) != 0)
 				continue;
 			/* the resend came a second after the 429, not before */
-			assert_true(srv.seen[k].at + SHD_SLACK_MS >=
-			            srv.seen[i].answered_at + 1000);
-			assert_memory_equal(srv.seen[k].body, srv.seen[i].body,
-			                    srv.seen[i].body_len);
+			assert_true(fx.srv.seen[k].at + SHD_SLACK_MS >=
+			            fx.srv.seen[i].answered_at + 1000);
+			assert_memory_equal(fx.srv.seen[k].body, fx.srv.seen[i].body,
+			                    fx.srv.seen[i].body_len);
 		}
 	}
 	struct webapi_stats st = stats();
@@ -330,17 +269,17 @@ static void method_waits_as_a_whole_after_429(void **state)
 	struct webapi_tuning tune = {0, 0, 0, 0.01};
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	webapi_call(wa, "views.publish", "{\"user_id\":\"U1\",\"view\":{}}", on_result, &a);
 	RUN_UNTIL(stats().rate_limited == 1);
-	uint64_t limited_at = srv.seen[0].answered_at;
+	uint64_t limited_at = fx.srv.seen[0].answered_at;
 	webapi_call(wa, "views.publish", "{\"user_id\":\"U2\",\"view\":{}}", on_result, &b);
 	webapi_get(wa, "users.info", args, on_result, &u); /* another method: not held */
 	RUN_UNTIL(a.n && b.n && u.n);
 	assert_true(a.ok && b.ok && u.ok);
-	for (size_t i = 1; i < srv.nseen; i++)
-		if (strstr(srv.seen[i].path, "views.publish"))
-			assert_true(srv.seen[i].at + SHD_SLACK_MS >= limited_at + 1000);
+	for (size_t i = 1; i < fx.srv.nseen; i++)
+		if (strstr(fx.srv.seen[i].path, "views.publish"))
+			assert_true(fx.srv.seen[i].at + SHD_SLACK_MS >= limited_at + 1000);
 	assert_true(u.at < a.at); /* users.info went during the pause */
 }
 
@@ -363,11 +302,11 @@ static void post_message_paced_per_channel(void **state)
 	struct webapi_tuning tune = {0, 0, 0, 0.1}; /* one per 100 ms per channel */
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 5);
+	shd_script(&fx.srv, steps, 5);
 	for (int i = 0; i < 5; i++)
 		webapi_call(wa, "chat.postMessage", bodies[i], on_result, &g[i]);
 	RUN_UNTIL(g[0].n && g[1].n && g[2].n && g[3].n && g[4].n);
-	assert_int_equal(srv.nseen, 5);
+	assert_int_equal(fx.srv.nseen, 5);
 	for (const char *ch = "12"; *ch; ch++) {
 		const struct shd_seen *prev = NULL;
 		char want[16];
@@ -375,8 +314,8 @@ static void post_message_paced_per_channel(void **state)
 		size_t k = 0;
 
 		snprintf(want, sizeof want, "\"C%c\"", *ch);
-		for (size_t i = 0; i < srv.nseen; i++) {
-			const struct shd_seen *s = &srv.seen[i];
+		for (size_t i = 0; i < fx.srv.nseen; i++) {
+			const struct shd_seen *s = &fx.srv.seen[i];
 			char text[16];
 
 			if (!strstr(s->body, want))
@@ -406,7 +345,7 @@ static void server_errors_are_retried(void **state)
 	struct got g = {0}, h = {0};
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	webapi_call(wa, "chat.update", "{\"channel\":\"C3\",\"ts\":\"3\"}", on_result, &g);
 	webapi_call(wa, "chat.update", "{\"channel\":\"C3\",\"ts\":\"4\"}", on_result, &h);
 	RUN_UNTIL(g.n && h.n);
@@ -415,10 +354,10 @@ static void server_errors_are_retried(void **state)
 	assert_string_equal(g.ts, "3");
 	assert_true(h.ok);
 	assert_string_equal(h.ts, "4"); /* the second waited behind the retries */
-	assert_int_equal(srv.nseen, 4);
-	assert_true(srv.seen[1].at + SHD_SLACK_MS >= srv.seen[0].answered_at + 20);
-	assert_true(srv.seen[2].at + SHD_SLACK_MS >= srv.seen[1].answered_at + 40);
-	assert_non_null(strstr(srv.seen[3].body, "\"ts\":\"4\""));
+	assert_int_equal(fx.srv.nseen, 4);
+	assert_true(fx.srv.seen[1].at + SHD_SLACK_MS >= fx.srv.seen[0].answered_at + 20);
+	assert_true(fx.srv.seen[2].at + SHD_SLACK_MS >= fx.srv.seen[1].answered_at + 40);
+	assert_non_null(strstr(fx.srv.seen[3].body, "\"ts\":\"4\""));
 	struct webapi_stats st = stats();
 	assert_int_equal(st.retries, 2);
 	assert_int_equal(st.by_status[5], 2);
@@ -433,7 +372,7 @@ static void server_errors_are_retried(void **state)
 	struct got d = {0};
 
 	webapi_tune(wa, &two);
-	shd_script(&srv, more, 2);
+	shd_script(&fx.srv, more, 2);
 	webapi_call(wa, "chat.delete", "{\"channel\":\"C3\",\"ts\":\"3\"}", on_result, &d);
 	RUN_UNTIL(d.n);
 	assert_false(d.ok);
@@ -454,7 +393,7 @@ static void transport_failures_are_retried(void **state)
 	struct got g = {0};
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 3);
+	shd_script(&fx.srv, steps, 3);
 	webapi_get(wa, "auth.test", NULL, on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
@@ -472,7 +411,7 @@ static void upload_flow(void **state)
 	snprintf(url_body, sizeof url_body,
 	         "{\"ok\":true,\"upload_url\":\"http://127.0.0.1:%d/upload/v1/F123?sig=s\","
 	         "\"file_id\":\"F123\"}",
-	         srv.port);
+	         fx.srv.port);
 	struct shd_step steps[] = {
 	    {"/files.getUploadURLExternal", SHD_ANSWER, 200, NULL, url_body, 0, 0, 0},
 	    {"/upload/v1/F123", SHD_ANSWER, 500, NULL, "try again", 0, 0, 0},
@@ -484,16 +423,16 @@ static void upload_flow(void **state)
 	struct got g = {0};
 
 	webapi_tune(wa, &tune);
-	shd_script(&srv, steps, 4);
+	shd_script(&fx.srv, steps, 4);
 	webapi_upload(wa, "C7", "1700000000.000100", "scores week.csv", data, len,
 	              "This week's scores", on_result, &g);
 	RUN_UNTIL(g.n);
 	assert_true(g.ok);
 	assert_string_equal(g.error, "");
-	assert_int_equal(srv.nseen, 4);
+	assert_int_equal(fx.srv.nseen, 4);
 	assert_int_equal(webapi_pending(wa), 0);
 
-	const struct shd_seen *s1 = &srv.seen[0], *s2 = &srv.seen[2], *s3 = &srv.seen[3];
+	const struct shd_seen *s1 = &fx.srv.seen[0], *s2 = &fx.srv.seen[2], *s3 = &fx.srv.seen[3];
 	char want[128];
 	snprintf(want, sizeof want,
 	         "/api/files.getUploadURLExternal?filename=scores%%20week.csv&length=%zu", len);
@@ -524,7 +463,7 @@ static void upload_flow(void **state)
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(b, "initial_comment")->valuestring,
 	                    "This week's scores");
 	cJSON_Delete(b);
-	char *log = read_log();
+	char *log = hfx_read_log(&fx);
 	assert_null(strstr(log, "sig=s")); /* the upload URL stays out of the log */
 	free(log);
 }
@@ -542,7 +481,7 @@ static void upload_failures(void **state)
 	};
 	struct got a = {0}, b = {0}, c = {0};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	webapi_upload(wa, "C1", NULL, "a.txt", "abc", 3, NULL, on_result, &a);
 	RUN_UNTIL(a.n);
 	webapi_upload(wa, "C1", NULL, "b.txt", "abc", 3, NULL, on_result, &b);
@@ -555,7 +494,7 @@ static void upload_failures(void **state)
 	assert_string_equal(b.error, "not_authed");
 	assert_false(c.ok);
 	assert_int_equal(c.attempts, 0);
-	assert_int_equal(srv.nseen, 2);
+	assert_int_equal(fx.srv.nseen, 2);
 }
 
 static void refused_calls_fail_through_the_callback(void **state)
@@ -576,7 +515,7 @@ static void refused_calls_fail_through_the_callback(void **state)
 	assert_non_null(strstr(g.detail, "method"));
 	assert_non_null(strstr(h.detail, "JSON object"));
 	assert_false(k.ok);
-	assert_int_equal(srv.nseen, 0);
+	assert_int_equal(fx.srv.nseen, 0);
 }
 
 static void free_with_calls_in_flight(void **state)
@@ -590,17 +529,17 @@ static void free_with_calls_in_flight(void **state)
 	struct got g = {0}, h = {0}, q = {0}, u = {0};
 	const char *args[] = {"user", "U1", NULL};
 
-	shd_script(&srv, steps, 3);
+	shd_script(&fx.srv, steps, 3);
 	webapi_call(wa, "chat.postMessage", "{\"channel\":\"C1\"}", on_result, &g);
 	webapi_get(wa, "users.info", args, on_result, &h);
 	webapi_upload(wa, "C1", NULL, "x.txt", "x", 1, NULL, on_result, &u);
 	/* queued behind the first: same method and channel */
 	webapi_call(wa, "chat.postMessage", "{\"channel\":\"C1\"}", on_result, &q);
-	RUN_UNTIL(srv.nseen == 3);
+	RUN_UNTIL(fx.srv.nseen == 3);
 	assert_int_equal(webapi_pending(wa), 4);
 	webapi_free(wa);
 	wa = NULL;
-	run_for(800);
+	hfx_run_for(&fx, 800);
 	assert_int_equal(g.n + h.n + q.n + u.n, 0);
 }
 
@@ -625,12 +564,12 @@ static void free_inside_a_callback(void **state)
 	struct got h = {0};
 	const char *args[] = {"user", "U1", NULL};
 
-	shd_script(&srv, steps, 2);
+	shd_script(&fx.srv, steps, 2);
 	webapi_get(wa, "users.info", args, on_result, &h);
-	RUN_UNTIL(srv.nseen == 1);
+	RUN_UNTIL(fx.srv.nseen == 1);
 	webapi_get(wa, "auth.test", NULL, free_from_callback, &n);
 	RUN_UNTIL(n == 1);
-	run_for(200);
+	hfx_run_for(&fx, 200);
 	assert_int_equal(n, 1);
 	assert_int_equal(h.n, 0);
 }
@@ -658,7 +597,7 @@ static void api_base_and_token_checks(void **state)
 	struct webapi *w;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		enum sb_rc rc = webapi_new(&w, loop, cases[i].base, TOKEN);
+		enum sb_rc rc = webapi_new(&w, fx.loop, cases[i].base, TOKEN);
 
 		if ((rc == SB_OK) != cases[i].ok)
 			fail_msg("'%s': rc %d", cases[i].base, rc);
@@ -667,8 +606,8 @@ static void api_base_and_token_checks(void **state)
 		else
 			assert_null(w);
 	}
-	assert_int_equal(webapi_new(&w, loop, "https://slack.com/api", ""), SB_ERR_INVALID);
-	assert_int_equal(webapi_new(&w, loop, "https://slack.com/api", "xoxb\r\nX-Evil: 1"),
+	assert_int_equal(webapi_new(&w, fx.loop, "https://slack.com/api", ""), SB_ERR_INVALID);
+	assert_int_equal(webapi_new(&w, fx.loop, "https://slack.com/api", "xoxb\r\nX-Evil: 1"),
 	                 SB_ERR_INVALID);
 }
 

@@ -18,144 +18,40 @@ Usage: run_discordjs.py BUILD_DIR
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import shutil
-import subprocess
 import sys
-import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from fake_discord import GUILD_MESSAGES, GUILDS, MESSAGE_CONTENT, FakeDiscord  # noqa: E402
-from npm import NpmError, npm_ci  # noqa: E402
+from harness import Bot, Checks, drive, main  # noqa: E402
 
 TOKEN = "xval.discordjs.token"
 HEARTBEAT_MS = 2000
 
 
-def fail_setup(msg: str) -> None:
-    """Missing prerequisites are a failure, not a skip: the check must run everywhere."""
-    print(f"FAIL setup: {msg}")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+def closing(c: Checks, fake: FakeDiscord, bot: Bot) -> None:
+    c.check("no request hit an exhausted rate-limit bucket", fake.premature == [], fake.premature)
+    if fake.unimplemented:
+        print(f"note: routes answered without an implementation: {sorted(set(fake.unimplemented))}")
+    errors = bot.seen("error")
+    c.check("discord.js reported no errors", not errors, errors)
 
 
-def prepare(build_dir: str) -> str:
-    """A work directory under the build tree holding node_modules and client.js."""
-    src = os.path.join(HERE, "discordjs")
-    work = os.path.join(os.path.abspath(build_dir), "xval-discordjs")
-    try:
-        npm_ci(src, work, timeout=240, log=lambda m: print(m, flush=True))
-    except NpmError as e:
-        fail_setup(str(e))
-    shutil.copyfile(os.path.join(src, "client.js"), os.path.join(work, "client.js"))
-    return work
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name: str, ok: bool, detail: Any = "") -> bool:
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}", flush=True)
-        return ok
-
-
-class Bot:
-    """The node process and the JSON lines it prints."""
-
-    def __init__(self) -> None:
-        self.proc: Optional[asyncio.subprocess.Process] = None
-        self.events: List[Dict[str, Any]] = []
-        self.stderr: List[str] = []
-
-    async def start(self, work: str, fake: FakeDiscord) -> None:
-        env = dict(os.environ, DISCORD_TOKEN=TOKEN, FAKE_API_BASE=fake.api_base, FAKE_GUILD_ID=fake.guild_id)
-        self.proc = await asyncio.create_subprocess_exec(
-            shutil.which("node") or "node", "client.js", cwd=work, env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        asyncio.ensure_future(self._read(self.proc.stdout, self._on_line))
-        asyncio.ensure_future(self._read(self.proc.stderr, self.stderr.append))
-
-    async def _read(self, stream: Any, sink: Callable[[str], None]) -> None:
-        while True:
-            line = await stream.readline()
-            if not line:
-                return
-            sink(line.decode(errors="replace").rstrip("\n"))
-
-    def _on_line(self, line: str) -> None:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            self.stderr.append("stdout: " + line)
-            return
-        ev["at"] = time.monotonic()
-        self.events.append(ev)
-
-    def seen(self, event: str, **match: Any) -> List[Dict[str, Any]]:
-        return [e for e in self.events if e["event"] == event and all(e.get(k) == v for k, v in match.items())]
-
-    async def wait(self, fake: FakeDiscord, event: str, timeout: float = 10.0,
-                   **match: Any) -> Optional[Dict[str, Any]]:
-        try:
-            found = await fake.wait_for(lambda: self.seen(event, **match), timeout, what=event)
-            return found[0]
-        except asyncio.TimeoutError:
-            return None
-
-    async def stop(self) -> Optional[int]:
-        if self.proc is None or self.proc.returncode is not None:
-            return self.proc.returncode if self.proc else None
-        try:
-            self.proc.stdin.write(b"quit\n")
-            await self.proc.stdin.drain()
-            return await asyncio.wait_for(self.proc.wait(), 10)
-        except (asyncio.TimeoutError, ConnectionError):
-            self.proc.kill()
-            await self.proc.wait()
-            return None
+def dump(fake: FakeDiscord) -> None:
+    print("--- requests ---")
+    for r in fake.requests:
+        print(f"  {r.method} {r.path} -> {r.status}")
 
 
 async def run(work: str) -> int:
-    c = Checks()
     log: List[str] = []
     fake = FakeDiscord(TOKEN, heartbeat_interval=HEARTBEAT_MS, allowed_privileged=MESSAGE_CONTENT,
                        reconnect_grace=10.0, log=log.append)
-    bot = Bot()
-    await fake.start()
-    try:
-        await bot.start(work, fake)
-        await steps(c, fake, bot)
-    except Exception as e:  # a crash in a step is a failure, with the rest of the report intact
-        c.check("driver ran to the end", False, repr(e))
-    finally:
-        code = await bot.stop()
-        c.check("discord.js logged out and exited 0", code == 0, f"exit {code}")
-        c.check("no violations recorded by the fake", fake.violations == [], "\n  " + "\n  ".join(fake.violations))
-        c.check("no request hit an exhausted rate-limit bucket", fake.premature == [], fake.premature)
-        if fake.unimplemented:
-            print(f"note: routes answered without an implementation: {sorted(set(fake.unimplemented))}")
-        errors = bot.seen("error")
-        c.check("discord.js reported no errors", not errors, errors)
-        if c.failed:
-            print("--- bot stderr (tail) ---\n" + "\n".join(bot.stderr[-40:]))
-            print("--- fake log (tail) ---\n" + "\n".join(log[-40:]))
-            print("--- requests ---")
-            for r in fake.requests:
-                print(f"  {r.method} {r.path} -> {r.status}")
-        await fake.stop()
-    print(f"{c.passed} passed, {c.failed} failed")
-    return 0 if c.failed == 0 else 1
+    env = lambda f: dict(DISCORD_TOKEN=TOKEN, FAKE_API_BASE=f.api_base, FAKE_GUILD_ID=f.guild_id)  # noqa: E731
+    return await drive(work, fake, log, env, steps, "discord.js logged out and exited 0", closing, dump)
 
 
 async def steps(c: Checks, fake: FakeDiscord, bot: Bot) -> None:
@@ -340,13 +236,5 @@ async def steps(c: Checks, fake: FakeDiscord, bot: Bot) -> None:
     c.check("dispatches flow on the new session", got is not None, bot.events[-3:])
 
 
-def main(argv: List[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        return 2
-    work = prepare(argv[1])
-    return asyncio.run(run(work))
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv, __doc__, "discordjs", run))

@@ -21,107 +21,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import sys
-import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # run from the source tree: leave no __pycache__ there
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from fake_slack import FakeSlack  # noqa: E402
-from npm import NpmError, npm_ci  # noqa: E402
+from harness import Bot, Checks, drive, main  # noqa: E402
 
 APP_TOKEN = "xapp-1-A0STUDYBOT-1-xval"
 BOT_TOKEN = "xoxb-1-2-xval"
-
-
-def fail_setup(msg: str) -> None:
-    """Missing prerequisites are a failure, not a skip: the check must run everywhere."""
-    print(f"FAIL setup: {msg}")
-    print("0 passed, 1 failed")
-    sys.exit(1)
-
-
-def prepare(build_dir: str) -> str:
-    src = os.path.join(HERE, "slackjs")
-    work = os.path.join(os.path.abspath(build_dir), "xval-slackjs")
-    try:
-        npm_ci(src, work, timeout=240, log=lambda m: print(m, flush=True))
-    except NpmError as e:
-        fail_setup(str(e))
-    shutil.copyfile(os.path.join(src, "client.js"), os.path.join(work, "client.js"))
-    return work
-
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name: str, ok: bool, detail: Any = "") -> bool:
-        if ok:
-            self.passed += 1
-            print(f"ok   {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name}: {detail}", flush=True)
-        return ok
-
-
-class Bot:
-    """The node process and the JSON lines it prints."""
-
-    def __init__(self) -> None:
-        self.proc: Optional[asyncio.subprocess.Process] = None
-        self.events: List[Dict[str, Any]] = []
-        self.stderr: List[str] = []
-
-    async def start(self, work: str, fake: FakeSlack) -> None:
-        env = dict(os.environ, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
-                   FAKE_API_BASE=fake.api_base, FAKE_STUDY_ID=fake.STUDY_ID)
-        self.proc = await asyncio.create_subprocess_exec(
-            shutil.which("node") or "node", "client.js", cwd=work, env=env, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        asyncio.ensure_future(self._read(self.proc.stdout, self._on_line))
-        asyncio.ensure_future(self._read(self.proc.stderr, self.stderr.append))
-
-    async def _read(self, stream: Any, sink: Callable[[str], None]) -> None:
-        while True:
-            line = await stream.readline()
-            if not line:
-                return
-            sink(line.decode(errors="replace").rstrip("\n"))
-
-    def _on_line(self, line: str) -> None:
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            self.stderr.append("stdout: " + line)
-            return
-        ev["at"] = time.monotonic()
-        self.events.append(ev)
-
-    def seen(self, event: str, **match: Any) -> List[Dict[str, Any]]:
-        return [e for e in self.events if e["event"] == event and all(e.get(k) == v for k, v in match.items())]
-
-    async def wait(self, fake: FakeSlack, event: str, timeout: float = 10.0, **match: Any) -> Optional[Dict[str, Any]]:
-        try:
-            return (await fake.wait_for(lambda: self.seen(event, **match), timeout, what=event))[0]
-        except asyncio.TimeoutError:
-            return None
-
-    async def stop(self) -> Optional[int]:
-        if self.proc is None or self.proc.returncode is not None:
-            return self.proc.returncode if self.proc else None
-        try:
-            self.proc.stdin.write(b"quit\n")
-            await self.proc.stdin.drain()
-            return await asyncio.wait_for(self.proc.wait(), 10)
-        except (asyncio.TimeoutError, ConnectionError):
-            self.proc.kill()
-            await self.proc.wait()
-            return None
 
 
 async def acked(fake: FakeSlack, env: Any, timeout: float = 5.0) -> bool:
@@ -217,48 +127,31 @@ async def steps(c: Checks, fake: FakeSlack, bot: Bot) -> None:
             (len(live.pings), len(live.pongs)))
 
 
+def closing(c: Checks, fake: FakeSlack, bot: Bot) -> None:
+    c.check("no 429 and no call inside a Retry-After", not fake.rate_limited and not fake.premature,
+            (fake.rate_limited, fake.premature))
+    c.check("no envelope timed out", not [e for e in fake.envelopes if e.timed_out],
+            [(e.type, e.id) for e in fake.envelopes if e.timed_out])
+    errors = bot.seen("error")
+    c.check("the SDK reported no errors", not errors, errors)
+    if fake.unknown_args:
+        print(f"note: arguments the 2021 OpenAPI file does not list: {sorted(set(fake.unknown_args))}")
+
+
+def dump(fake: FakeSlack) -> None:
+    print("--- calls ---")
+    for x in fake.calls():
+        print(f"  {x['http_method']} {x['method']} -> {x['status']} {json.dumps(x['response'])[:120]}")
+
+
 async def run(work: str) -> int:
-    c = Checks()
     log: List[str] = []
     fake = FakeSlack(app_token=APP_TOKEN, bot_token=BOT_TOKEN, refresh_close_after=2.0, server_ping_interval=2.0,
                      log=log.append)
-    bot = Bot()
-    await fake.start()
-    try:
-        await bot.start(work, fake)
-        await steps(c, fake, bot)
-    except Exception as e:  # a crash in a step is a failure, with the rest of the report intact
-        c.check("driver ran to the end", False, repr(e))
-    finally:
-        code = await bot.stop()
-        c.check("the app stopped and exited 0", code == 0, f"exit {code}")
-        c.check("no violations recorded by the fake", fake.violations == [], "\n  " + "\n  ".join(fake.violations))
-        c.check("no 429 and no call inside a Retry-After", not fake.rate_limited and not fake.premature,
-                (fake.rate_limited, fake.premature))
-        c.check("no envelope timed out", not [e for e in fake.envelopes if e.timed_out],
-                [(e.type, e.id) for e in fake.envelopes if e.timed_out])
-        errors = bot.seen("error")
-        c.check("the SDK reported no errors", not errors, errors)
-        if fake.unknown_args:
-            print(f"note: arguments the 2021 OpenAPI file does not list: {sorted(set(fake.unknown_args))}")
-        if c.failed:
-            print("--- app stderr (tail) ---\n" + "\n".join(bot.stderr[-40:]))
-            print("--- fake log (tail) ---\n" + "\n".join(log[-40:]))
-            print("--- calls ---")
-            for x in fake.calls():
-                print(f"  {x['http_method']} {x['method']} -> {x['status']} {json.dumps(x['response'])[:120]}")
-        await fake.stop()
-    print(f"{c.passed} passed, {c.failed} failed")
-    return 0 if c.failed == 0 else 1
-
-
-def main() -> int:
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    work = prepare(sys.argv[1])
-    return asyncio.run(run(work))
+    env = lambda f: dict(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,  # noqa: E731
+                         FAKE_API_BASE=f.api_base, FAKE_STUDY_ID=f.STUDY_ID)
+    return await drive(work, fake, log, env, steps, "the app stopped and exited 0", closing, dump)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv, __doc__, "slackjs", run))
