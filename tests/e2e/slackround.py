@@ -120,7 +120,7 @@ class Round:
     """One fake Slack, one bot, and the helpers a scenario acts through."""
 
     def __init__(self, checks, mode="modal", topics="written", remind_s=0, connections=1,
-                 admins="", lead_s=LEAD_S, fake_opts=None, schedule=True, database=None):
+                 admins="", lead_s=LEAD_S, fake_opts=None, schedule=True):
         self.checks = checks
         self.mode = mode
         self.topics = topics
