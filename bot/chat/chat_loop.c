@@ -16,6 +16,7 @@ struct chat_loop {
 	struct chat_loop_ops ops;
 	void *ud;
 	uv_check_t check;
+	uv_idle_t idle; /* active while a batch is open: the loop does not block */
 	uv_timer_t tick;
 	int batch_open;
 	int closing;
@@ -53,6 +54,7 @@ void chat_loop_end(struct chat_loop *cl)
 	if (!cl->batch_open)
 		return;
 	cl->batch_open = 0;
+	uv_idle_stop(&cl->idle);
 	failed = core_batch_end(cl->core) != SB_OK;
 	if (failed)
 		log_error("a batch of events could not be committed; none of it was confirmed",
@@ -66,11 +68,21 @@ static void check_cb(uv_check_t *h)
 	chat_loop_end(h->data);
 }
 
+static void idle_cb(uv_idle_t *h)
+{
+	(void)h; /* its being active is the point: see chat_loop_begin() */
+}
+
 void chat_loop_begin(struct chat_loop *cl)
 {
 	if (cl->batch_open)
 		return;
 	cl->batch_open = 1;
+	/* A batch opened outside the poll phase (in a timer callback, say)
+	 * would otherwise wait for the next wake-up of poll before the check
+	 * phase ends it: with an idle handle active, poll does not block, so
+	 * the batch ends in this loop turn whatever opened it. */
+	uv_idle_start(&cl->idle, idle_cb);
 	core_batch_begin(cl->core);
 }
 
@@ -111,6 +123,8 @@ enum sb_rc chat_loop_new(struct chat_loop **out, struct net_loop *loop, struct c
 	uv_check_init(net_loop_uv(loop), &cl->check);
 	cl->check.data = cl;
 	uv_check_start(&cl->check, check_cb);
+	uv_idle_init(net_loop_uv(loop), &cl->idle);
+	cl->idle.data = cl;
 	uv_timer_init(net_loop_uv(loop), &cl->tick);
 	cl->tick.data = cl;
 	/* What a crash left unsent goes first, with its old nonce. */
@@ -140,7 +154,9 @@ void chat_loop_free(struct chat_loop *cl)
 	chat_loop_end(cl);
 	cl->closing = 1;
 	uv_check_stop(&cl->check);
+	uv_idle_stop(&cl->idle);
 	uv_timer_stop(&cl->tick);
 	uv_close((uv_handle_t *)&cl->check, NULL);
+	uv_close((uv_handle_t *)&cl->idle, NULL);
 	uv_close((uv_handle_t *)&cl->tick, closed_cb);
 }

@@ -564,7 +564,7 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 		p->waiting = 0;
 		memset(&se, 0, sizeof se);
 		if (parse(b, p->type, p->payload, &se) != SB_OK || se.kind != SK_CORE)
-			continue; /* read fine before; acked with this turn's batch */
+			continue; /* read fine before; acked below */
 		se.ev.admin = admin || config_admin(b, se.ev.user);
 		if (!se.ev.user_name && e->name[0])
 			se.ev.user_name = e->name;
