@@ -648,12 +648,23 @@ static void on_disconnect(struct sm_ws *ws, const struct sm_envelope *e)
 		          "conn=%d", ws->slot);
 		return; /* Slack closes it; the close schedules the long wait */
 	}
-	log_info("Socket Mode disconnect requested; opening a replacement first",
-	         "conn=%d ws=%u reason=%s", ws->slot, ws->serial, log_q(e->reason));
 	if (sl->pending == ws) {
+		log_info("Socket Mode disconnect requested of a replacement; dropping it",
+		         "conn=%d ws=%u reason=%s", ws->slot, ws->serial, log_q(e->reason));
 		ws_drop(ws, 1000);
 		return;
 	}
+	if (s->nslots >= SM_MAX_CONNECTIONS) {
+		/* Slack holds an app to ten sockets: with ten configured, a
+		 * replacement would be the eleventh, refused with
+		 * too_many_websockets. The other nine carry the envelopes
+		 * until Slack closes this one and it is opened again. */
+		log_info("Socket Mode disconnect requested; reopening once Slack closes it",
+		         "conn=%d ws=%u reason=%s", ws->slot, ws->serial, log_q(e->reason));
+		return;
+	}
+	log_info("Socket Mode disconnect requested; opening a replacement first",
+	         "conn=%d ws=%u reason=%s", ws->slot, ws->serial, log_q(e->reason));
 	if (sl->cur == ws)
 		slot_open(sl);
 }

@@ -397,6 +397,26 @@ async def connections(checks):
         await rd.end()
 
 
+async def ten(checks):
+    """connections = 10, Slack's most for an app: a refresh cannot open an
+    eleventh socket first (Slack would refuse it with too_many_websockets),
+    so the refreshed one is reopened once Slack closes it, and the other
+    nine carry the envelopes meanwhile."""
+    async with SocketRound(checks, schedule=False, connections=10,
+                           fake_opts={"rate_scale": 0.01, "refresh_close_after": 2}) as rd:
+        fake = rd.fake
+        await fake.wait_hello(10, timeout=30)
+        old = fake.disconnect("refresh_requested")
+        env = await slash_ok(rd, "leaderboard", "during the refresh")
+        rd.ok(old.id not in ack_conns(fake, env), "acked on another connection")
+        await fake.wait_for(lambda: old.closed_at is not None, 10, what="Slack closing the old socket")
+        await fake.wait_hello(10, timeout=15)
+        opened = len(fake.connections)
+        rd.ok(opened == 11, f"one socket reopened, no eleventh tried ({opened} opened in all)")
+        await slash_ok(rd, "leaderboard", "after the refresh")
+        await rd.end()
+
+
 async def health(port):
     async with aiohttp.ClientSession() as s:
         async with s.get(f"http://127.0.0.1:{port}/healthz",
@@ -469,7 +489,7 @@ async def ops(checks):
 
 
 SCENARIOS = {f.__name__: f for f in (late_ack, disconnect, silence, fragmented, post429,
-                                       invalid_auth, connections, ops)}
+                                       invalid_auth, connections, ten, ops)}
 
 if __name__ == "__main__":
     run_scenario(slackround.__dict__, SCENARIOS, timeout=200)
