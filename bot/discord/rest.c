@@ -1,9 +1,13 @@
 /* Discord's REST API on the loop's HTTP client (rest.h). Requests wait in
- * one queue in the order they were made; a pump sends every request the
- * rate-limit table (rest_rl.h) lets go, and one timer wakes the pump when
- * the nearest wait ends. Answers go back to the table, and 429s, 5xx
+ * one queue in the order they were made (net/reqq.h: queue, pump, timer,
+ * lifecycle, backoff); the pump sends every request the rate-limit table
+ * (rest_rl.h) lets go. Answers go back to the table, and 429s, 5xx
  * answers and transfer failures put the request back in the queue at its
- * old place, so it still goes before later requests on its bucket. */
+ * old place, so it still goes before later requests on its bucket.
+ *
+ * Ownership: the client embeds its struct reqq (which owns the queue, the
+ * in-flight list and the timer) and owns its rate-limit table; a request
+ * owns copies of its method, path, body and content type. */
 #include "discord/rest.h"
 
 #include <limits.h>
@@ -11,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "discord/rest_rl.h"
 #include "net/http.h"
+#include "net/reqq.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -25,8 +29,7 @@
 #define REST_USER_AGENT                                                                            \
 	"User-Agent: DiscordBot (https://github.com/studybot/studybot, " STUDYBOT_VERSION ")"
 #define REST_GLOBAL_PER_SEC 50
-#define REST_MAX_LIMITED    10    /* 429s one request takes before it fails */
-#define REST_MAX_BACKOFF_MS 30000 /* longest delay between retries of a failure */
+#define REST_MAX_LIMITED    10 /* 429s one request takes before it fails */
 #define REST_MAX_URL        2048
 #define REST_ERR_TEXT       512
 #define REST_ERR_MAX_DEPTH  16 /* nesting of Discord's "errors" object we follow */
@@ -34,70 +37,31 @@
 #define REST_EXCERPT        120
 
 struct rest_req {
-	struct rest_req *prev, *next; /* in the queue or the in-flight list */
-	struct rest *r;
-	uint64_t seq; /* queue order */
+	struct reqq_node n; /* first: the queue hands it back as this request */
 	char *method, *path, *body;
 	size_t body_len;
 	char *ctype; /* "Content-Type: ..." header line when there is a body */
 	char route[RL_KEY_MAX];
 	int exempt;
-	const char *refused; /* why rest_request() refused it; fails on the next turn */
 	rest_cb cb;
 	void *ud;
-	int attempts; /* sends */
-	int failures; /* 5xx answers and transfer failures */
-	int limited;  /* 429 answers */
-	int waited;   /* counted in rate_limit_waits */
-	uint64_t sent_at;
-	struct net_http *h; /* while in flight */
-};
-
-struct rest_list {
-	struct rest_req *head, *tail;
-	size_t n;
 };
 
 struct rest {
-	struct net_loop *loop;
-	char *base; /* without trailing '/' */
-	char *auth; /* "Authorization: Bot TOKEN" */
-	char token_hint[16];
+	struct reqq c; /* first: the queue hands it back as this client */
 	struct rl *rl;
 	struct rest_tuning tune;
-	struct rest_list queue;  /* waiting, by seq */
-	struct rest_list flying; /* in flight */
-	uv_timer_t *timer;       /* closed by rest_free; freed in its close callback */
-	int kicked;              /* the timer is due now */
-	uint64_t seq;
-	uint64_t rng;
 	struct rest_stats stats;
-	int in_cb;        /* a caller's callback is running */
-	int free_pending; /* rest_free() was called from it */
 };
 
-/* --- JSON ------------------------------------------------------------------- */
-
-/* Parses a whole body as JSON: text after the value (but white space)
- * makes it not JSON. Returns a new tree (cJSON_Delete) or NULL. */
-static cJSON *rest_json_parse(const char *body, size_t len)
+static struct rest_req *rest_req_of(struct reqq_node *n)
 {
-	const char *end = NULL;
-	cJSON *root;
+	return (struct rest_req *)n;
+}
 
-	if (!body || len == 0)
-		return NULL;
-	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!root)
-		return NULL;
-	while (end && end < body + len &&
-	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-		end++;
-	if (!end || end != body + len) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+static struct rest *rest_of(struct reqq *c)
+{
+	return (struct rest *)c;
 }
 
 /* --- error text ------------------------------------------------------------- */
@@ -218,7 +182,7 @@ int rest_error_text(const char *body, size_t len, char *out, size_t outsz)
 	out[0] = '\0';
 	if (!body)
 		len = 0;
-	root = rest_json_parse(body, len);
+	root = reqq_json_parse(body, len);
 	msg = cJSON_GetObjectItemCaseSensitive(root, "message");
 	code = cJSON_GetObjectItemCaseSensitive(root, "code");
 	if (!cJSON_IsObject(root) || (!cJSON_IsString(msg) && !cJSON_IsNumber(code))) {
@@ -257,116 +221,21 @@ int rest_error_text(const char *body, size_t len, char *out, size_t outsz)
 
 /* --- set-up ----------------------------------------------------------------- */
 
-static int rest_is_ipv4_loopback(const char *h, size_t n)
-{
-	int parts = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i;
-		long v = 0;
-
-		while (i < n && h[i] >= '0' && h[i] <= '9' && i - start < 3)
-			v = v * 10 + (h[i++] - '0');
-		if (i == start || v > 255 || (parts == 0 && v != 127))
-			return 0;
-		parts++;
-		if (i == n)
-			break;
-		if (h[i] != '.' || parts == 4)
-			return 0;
-		i++;
-		if (i == n)
-			return 0;
-	}
-	return parts == 4;
-}
-
-/* https:// anywhere; http:// only to this machine (tests, local fakes),
- * so a token never crosses a network in the clear. */
-static int rest_base_ok(const char *base, const char **why)
-{
-	const char *host;
-	size_t n;
-
-	if (strlen(base) > REST_MAX_URL / 2) {
-		*why = "the URL is too long";
-		return 0;
-	}
-	for (const char *p = base; *p; p++) {
-		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			*why = "the URL has spaces or control characters";
-			return 0;
-		}
-	}
-	if (strncmp(base, "https://", 8) == 0) {
-		host = base + 8;
-		if (*host == '\0' || *host == '/') {
-			*why = "the URL has no host";
-			return 0;
-		}
-		return 1;
-	}
-	if (strncmp(base, "http://", 7) != 0) {
-		*why = "the URL must start with https://";
-		return 0;
-	}
-	host = base + 7;
-	n = strcspn(host, "/?#");
-	if (n >= 5 && strncmp(host, "[::1]", 5) == 0 && (n == 5 || host[5] == ':'))
-		return 1;
-	size_t hn = strcspn(host, ":/?#");
-	if ((hn == 9 && strncasecmp(host, "localhost", 9) == 0) || rest_is_ipv4_loopback(host, hn))
-		return 1;
-	*why = "plain http:// is allowed only to a loopback host";
-	return 0;
-}
-
-static int rest_token_ok(const char *token)
-{
-	if (!token || !*token)
-		return 0;
-	for (const char *p = token; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return 0; /* would break the header line */
-	return 1;
-}
+static const struct reqq_ops rest_ops;
 
 enum sb_rc rest_new(struct rest **out, struct net_loop *loop, const char *api_base,
                     const char *token)
 {
-	const char *why = NULL;
 	struct rest *r;
-	size_t n;
 
 	*out = NULL;
-	if (!api_base || !rest_base_ok(api_base, &why)) {
-		log_error("refusing the Discord API URL", "url=%s reason=%s",
-		          log_q(api_base ? api_base : ""), log_q(why ? why : "no URL"));
+	if (reqq_check("Discord", api_base, REST_MAX_URL / 2, token) != SB_OK)
 		return SB_ERR_INVALID;
-	}
-	if (!rest_token_ok(token)) {
-		log_error("the Discord bot token is empty or has spaces or control characters",
-		          NULL);
-		return SB_ERR_INVALID;
-	}
 	r = xcalloc(1, sizeof *r);
-	r->loop = loop;
-	n = strlen(api_base);
-	while (n > 0 && api_base[n - 1] == '/')
-		n--;
-	r->base = xstrndup(api_base, n);
-	n = strlen("Authorization: Bot ") + strlen(token) + 1;
-	r->auth = xmalloc(n);
-	snprintf(r->auth, n, "Authorization: Bot %s", token);
-	log_redact(r->token_hint, sizeof r->token_hint, token);
+	reqq_init(&r->c, loop, &rest_ops, api_base, "Bot", token);
 	r->rl = rl_new(REST_GLOBAL_PER_SEC);
 	rest_tune(r, NULL);
-	r->timer = xmalloc(sizeof *r->timer);
-	uv_timer_init(net_loop_uv(loop), r->timer);
-	r->timer->data = r;
-	r->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)r ^ 0x9e3779b97f4a7c15ULL;
-	log_info("Discord REST client ready", "api=%s token=%s", log_q(r->base), r->token_hint);
+	log_info("Discord REST client ready", "api=%s token=%s", log_q(r->c.base), r->c.token_hint);
 	*out = r;
 	return SB_OK;
 }
@@ -383,44 +252,12 @@ void rest_tune(struct rest *r, const struct rest_tuning *t)
 	r->tune.max_body = t->max_body ? t->max_body : REST_MAX_BODY;
 }
 
-/* --- lists ------------------------------------------------------------------ */
+/* --- requests in the queue ---------------------------------------------------- */
 
-static void rest_list_unlink(struct rest_list *l, struct rest_req *q)
+static void rest_node_free(struct reqq_node *n)
 {
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		l->head = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
-	else
-		l->tail = q->prev;
-	q->prev = q->next = NULL;
-	l->n--;
-}
+	struct rest_req *q = rest_req_of(n);
 
-/* Inserts by seq: a request coming back for a retry takes its old place. */
-static void rest_list_insert(struct rest_list *l, struct rest_req *q)
-{
-	struct rest_req *after = l->tail;
-
-	while (after && after->seq > q->seq)
-		after = after->prev;
-	q->prev = after;
-	q->next = after ? after->next : l->head;
-	if (q->next)
-		q->next->prev = q;
-	else
-		l->tail = q;
-	if (after)
-		after->next = q;
-	else
-		l->head = q;
-	l->n++;
-}
-
-static void rest_req_free(struct rest_req *q)
-{
 	free(q->method);
 	free(q->path);
 	free(q->body);
@@ -428,76 +265,48 @@ static void rest_req_free(struct rest_req *q)
 	free(q);
 }
 
-/* --- the pump ---------------------------------------------------------------- */
-
-static void rest_pump(struct rest *r);
-
-static void rest_timer_cb(uv_timer_t *t)
+static void rest_deliver(struct reqq_node *n, const void *res)
 {
-	struct rest *r = t->data;
+	struct rest_req *q = rest_req_of(n);
 
-	if (r)
-		rest_pump(r);
-}
-
-/* Runs the pump on the next loop turn rather than now: callers may be deep
- * in a callback of the HTTP client or of the caller's own code. */
-static void rest_kick(struct rest *r)
-{
-	r->kicked = 1;
-	uv_timer_start(r->timer, rest_timer_cb, 0, 0);
-}
-
-static void rest_free_now(struct rest *r);
-
-/* Hands the result to the caller and frees the request. Returns 1 when the
- * caller freed the client from its callback (it is gone now). */
-static int rest_finish(struct rest_req *q, const struct rest_result *res)
-{
-	struct rest *r = q->r;
-
-	if (q->cb) {
-		r->in_cb++;
+	if (q->cb)
 		q->cb(q->ud, res);
-		r->in_cb--;
-	}
-	rest_req_free(q);
-	if (r->free_pending && !r->in_cb) {
-		rest_free_now(r);
-		return 1;
-	}
-	return 0;
 }
 
 static int rest_fail_now(struct rest_req *q, const char *why)
 {
-	struct rest_result res = {0, 0, 0, why, NULL, q->attempts};
+	struct rest_result res = {0, 0, 0, why, NULL, q->n.attempts};
 
-	if (q->refused) /* method and path were not kept: they may be anything */
+	if (q->n.refused) /* method and path were not kept: they may be anything */
 		log_warn("Discord request refused", "reason=%s", log_q(why));
 	else
 		log_warn("Discord request failed", "method=%s route=%s reason=%s", q->method,
 		         log_q(q->route), log_q(why));
-	return rest_finish(q, &res);
+	return reqq_finish(&q->n, &res);
 }
 
-static void rest_http_done(void *ud, const struct net_http_resp *resp);
+static int rest_refuse(struct reqq_node *n)
+{
+	return rest_fail_now(rest_req_of(n), n->refused);
+}
 
 /* Sends q now. Returns 1 when the client is gone (a failure's callback
  * freed it). */
-static int rest_send(struct rest *r, struct rest_req *q, uint64_t now)
+static int rest_send(struct reqq *c, struct reqq_node *n, uint64_t now)
 {
+	struct rest *r = rest_of(c);
+	struct rest_req *q = rest_req_of(n);
 	const char *headers[4];
 	char url[REST_MAX_URL + 1];
 	struct net_http_req hr;
 	int nh = 0;
 
-	headers[nh++] = r->auth;
+	headers[nh++] = c->auth;
 	headers[nh++] = REST_USER_AGENT;
 	if (q->body)
 		headers[nh++] = q->ctype;
 	headers[nh] = NULL;
-	snprintf(url, sizeof url, "%s%s", r->base, q->path);
+	snprintf(url, sizeof url, "%s%s", c->base, q->path);
 	memset(&hr, 0, sizeof hr);
 	hr.method = q->method;
 	hr.url = url;
@@ -507,15 +316,11 @@ static int rest_send(struct rest *r, struct rest_req *q, uint64_t now)
 	hr.max_body = r->tune.max_body;
 	hr.timeout_ms = r->tune.timeout_ms;
 
-	rest_list_unlink(&r->queue, q);
 	rl_sent(r->rl, q->route, q->exempt, now);
-	q->attempts++;
-	q->sent_at = now;
 	r->stats.requests++;
-	if (q->attempts > 1)
+	if (n->attempts > 0)
 		r->stats.retries++;
-	q->h = net_http_send(r->loop, &hr, rest_http_done, q);
-	if (!q->h) {
+	if (reqq_send(c, n, &hr, now) != 0) {
 		struct rl_answer none = {0};
 
 		none.body_retry_after = -1;
@@ -524,68 +329,30 @@ static int rest_send(struct rest *r, struct rest_req *q, uint64_t now)
 		r->stats.by_class[0]++;
 		return rest_fail_now(q, "the HTTP client refused the request");
 	}
-	rest_list_insert(&r->flying, q);
 	return 0;
 }
 
-static void rest_pump(struct rest *r)
+static uint64_t rest_wait(struct reqq *c, struct reqq_node *n, uint64_t now)
 {
-	uint64_t now = net_loop_now_ms(r->loop);
-	uint64_t next = RL_BUSY;
-	struct rest_req *q, *nx;
+	struct rest *r = rest_of(c);
+	struct rest_req *q = rest_req_of(n);
+	uint64_t w = rl_wait(r->rl, q->route, q->exempt, now);
 
-	r->kicked = 0;
-	for (q = r->queue.head; q; q = nx) {
-		uint64_t w;
-
-		/* a callback below may only add requests at the tail or defer
-		 * a free, so the next pointer stays valid */
-		nx = q->next;
-		if (q->refused) {
-			rest_list_unlink(&r->queue, q);
-			if (rest_fail_now(q, q->refused))
-				return;
-			continue;
-		}
-		w = rl_wait(r->rl, q->route, q->exempt, now);
-		if (w == 0) {
-			if (rest_send(r, q, now))
-				return;
-			continue;
-		}
-		if (!q->waited) {
-			q->waited = 1;
-			r->stats.rate_limit_waits++;
-		}
-		if (w < next)
-			next = w;
+	if (w != 0 && !n->waited) {
+		n->waited = 1;
+		r->stats.rate_limit_waits++;
 	}
-	if (!r->kicked && next != RL_BUSY)
-		uv_timer_start(r->timer, rest_timer_cb, next, 0);
+	return w;
 }
 
 /* --- answers ----------------------------------------------------------------- */
 
-static uint64_t rest_rand(struct rest *r)
-{
-	r->rng ^= r->rng << 13; /* xorshift64: jitter needs no more */
-	r->rng ^= r->rng >> 7;
-	r->rng ^= r->rng << 17;
-	return r->rng;
-}
-
-/* Exponential backoff with jitter (base, 2 base, 4 base, ... plus up to
- * half again), held on the request's limiter so that later requests on
- * the same bucket wait behind the retry. */
+/* Backoff held on the request's limiter, so that later requests on the
+ * same bucket wait behind the retry. */
 static uint64_t rest_backoff(struct rest *r, struct rest_req *q, uint64_t now)
 {
-	uint64_t ms = r->tune.backoff_ms;
+	uint64_t ms = reqq_backoff(&r->c, r->tune.backoff_ms, q->n.failures);
 
-	for (int i = 1; i < q->failures && ms < REST_MAX_BACKOFF_MS; i++)
-		ms *= 2;
-	if (ms > REST_MAX_BACKOFF_MS)
-		ms = REST_MAX_BACKOFF_MS;
-	ms += rest_rand(r) % (ms / 2 + 1);
 	rl_hold(r->rl, q->route, now + ms);
 	return ms;
 }
@@ -647,73 +414,53 @@ static void rest_log_final(const struct rest_req *q, long status, int code, cons
 		         q->method, log_q(q->route), status, code, log_q(msg));
 }
 
-/* Puts q back in the queue for another attempt. */
-static void rest_requeue(struct rest *r, struct rest_req *q)
+static void rest_answered(struct reqq_node *n, const struct net_http_resp *resp)
 {
-	rest_list_insert(&r->queue, q);
-	rest_kick(r);
-}
-
-/* Worth another try: 5xx answers and transfers that got no answer (an
- * oversized body would only come back oversized). */
-static int rest_transient(const struct net_http_resp *resp)
-{
-	if (resp->failed)
-		return !resp->too_big;
-	return resp->status >= 500;
-}
-
-static void rest_http_done(void *ud, const struct net_http_resp *resp)
-{
-	struct rest_req *q = ud;
-	struct rest *r = q->r;
-	uint64_t now = net_loop_now_ms(r->loop);
+	struct rest_req *q = rest_req_of(n);
+	struct rest *r = rest_of(n->c);
+	uint64_t now = net_loop_now_ms(r->c.loop);
 	struct rest_hdrs hb;
 	struct rl_answer a;
 	cJSON *json = NULL;
-	int global = 0, ban = 0;
+	int global = 0, ban = 0, cls;
 	uint64_t wait;
 	char msg[REST_ERR_TEXT];
 
-	q->h = NULL;
-	rest_list_unlink(&r->flying, q);
 	if (!resp->failed && resp->body_len)
-		json = rest_json_parse(resp->body, resp->body_len);
+		json = reqq_json_parse(resp->body, resp->body_len);
 	rest_answer(resp, json, &hb, &a);
 	wait = rl_done(r->rl, q->route, &a, now, &global, &ban);
-	if (r->queue.n)
-		rest_kick(r); /* its limiter is free: whoever waited behind it may go */
+	if (r->c.queue.n)
+		reqq_kick(&r->c); /* its limiter is free: whoever waited behind it may go */
 	r->stats.invalid = rl_invalid(r->rl);
-	if (resp->failed || resp->status < 100 || resp->status > 599)
-		r->stats.by_class[0]++;
-	else {
-		r->stats.by_class[resp->status / 100]++;
+	cls = reqq_status_class(resp);
+	r->stats.by_class[cls]++;
+	if (cls)
 		r->stats.by_status[resp->status - 100]++;
-	}
 	log_debug("Discord request", "method=%s route=%s status=%ld attempt=%d ms=%llu%s%s",
-	          q->method, log_q(q->route), a.status, q->attempts,
-	          (unsigned long long)(now - q->sent_at), resp->failed ? " error=" : "",
+	          q->method, log_q(q->route), a.status, n->attempts,
+	          (unsigned long long)(now - n->sent_at), resp->failed ? " error=" : "",
 	          resp->failed ? log_q(resp->error) : "");
 
 	if (!resp->failed && resp->status == 429) {
 		r->stats.rate_limited++;
 		rest_log_429(q, &a, wait, global, ban);
-		if (++q->limited < REST_MAX_LIMITED) {
+		if (++n->limited < REST_MAX_LIMITED) {
 			cJSON_Delete(json);
-			rest_requeue(r, q);
+			reqq_requeue(&r->c, n);
 			return;
 		}
-	} else if (rest_transient(resp)) {
-		if (++q->failures < r->tune.max_attempts) {
+	} else if (reqq_transient(resp)) {
+		if (++n->failures < r->tune.max_attempts) {
 			uint64_t ms = rest_backoff(r, q, now);
 
 			log_info("Discord request will be retried",
 			         "method=%s route=%s status=%ld "
 			         "attempt=%d retry_ms=%llu",
-			         q->method, log_q(q->route), a.status, q->attempts,
+			         q->method, log_q(q->route), a.status, n->attempts,
 			         (unsigned long long)ms);
 			cJSON_Delete(json);
-			rest_requeue(r, q);
+			reqq_requeue(&r->c, n);
 			return;
 		}
 	}
@@ -724,19 +471,19 @@ static void rest_http_done(void *ud, const struct net_http_resp *resp)
 	res.status = a.status;
 	res.ok = a.status >= 200 && a.status < 300;
 	res.json = json;
-	res.attempts = q->attempts;
+	res.attempts = n->attempts;
 	res.message = "";
 	if (resp->failed) {
 		snprintf(msg, sizeof msg, "%s", resp->error);
 		res.message = msg;
 		log_warn("Discord request failed", "method=%s route=%s attempts=%d error=%s",
-		         q->method, log_q(q->route), q->attempts, log_q(msg));
+		         q->method, log_q(q->route), n->attempts, log_q(msg));
 	} else if (!res.ok) {
 		res.code = rest_error_text(resp->body, resp->body_len, msg, sizeof msg);
 		res.message = msg;
 		rest_log_final(q, a.status, res.code, msg);
 	}
-	rest_finish(q, &res);
+	reqq_finish(n, &res);
 	/* the client may be gone now: only locals below */
 	cJSON_Delete(json);
 }
@@ -778,20 +525,20 @@ void rest_request_body(struct rest *r, const char *method, const char *path,
                        const char *content_type, const void *body, size_t len, rest_cb cb, void *ud)
 {
 	struct rest_req *q;
+	const char *refused;
 
-	if (r->free_pending)
+	if (r->c.free_pending)
 		return; /* the client is going away */
 	q = xcalloc(1, sizeof *q);
-	q->r = r;
-	q->seq = ++r->seq;
 	q->cb = cb;
 	q->ud = ud;
-	q->refused = rest_check(method, path);
-	if (!q->refused && body && !rest_ctype_ok(content_type))
-		q->refused = "the content type is empty, too long or not printable ASCII";
-	q->method = xstrdup(method && !q->refused ? method : "GET");
-	q->path = xstrdup(path && !q->refused ? path : "/");
-	if (body && !q->refused) {
+	refused = rest_check(method, path);
+	if (!refused && body && !rest_ctype_ok(content_type))
+		refused = "the content type is empty, too long or not printable ASCII";
+	q->n.refused = refused;
+	q->method = xstrdup(method && !refused ? method : "GET");
+	q->path = xstrdup(path && !refused ? path : "/");
+	if (body && !refused) {
 		size_t n = strlen("Content-Type: ") + strlen(content_type) + 1;
 
 		/* Kept whole: every retry sends these very bytes. */
@@ -803,8 +550,7 @@ void rest_request_body(struct rest *r, const char *method, const char *path,
 		snprintf(q->ctype, n, "Content-Type: %s", content_type);
 	}
 	rl_route_key(q->method, q->path, q->route, sizeof q->route, &q->exempt);
-	rest_list_insert(&r->queue, q);
-	rest_kick(r);
+	reqq_push(&r->c, &q->n);
 }
 
 void rest_request(struct rest *r, const char *method, const char *path, const char *json_body,
@@ -816,7 +562,7 @@ void rest_request(struct rest *r, const char *method, const char *path, const ch
 
 size_t rest_pending(const struct rest *r)
 {
-	return r->queue.n + r->flying.n;
+	return reqq_pending(&r->c);
 }
 
 void rest_get_stats(const struct rest *r, struct rest_stats *out)
@@ -827,42 +573,27 @@ void rest_get_stats(const struct rest *r, struct rest_stats *out)
 
 /* --- teardown ------------------------------------------------------------------ */
 
-static void rest_timer_closed(uv_handle_t *h)
+static void rest_free_now(struct reqq *c)
 {
-	free(h);
-}
+	struct rest *r = rest_of(c);
 
-static void rest_free_now(struct rest *r)
-{
-	while (r->flying.head) {
-		struct rest_req *q = r->flying.head;
-
-		rest_list_unlink(&r->flying, q);
-		net_http_cancel(q->h); /* a no-op for one whose callback runs now */
-		rest_req_free(q);
-	}
-	while (r->queue.head) {
-		struct rest_req *q = r->queue.head;
-
-		rest_list_unlink(&r->queue, q);
-		rest_req_free(q);
-	}
-	uv_timer_stop(r->timer);
-	r->timer->data = NULL;
-	uv_close((uv_handle_t *)r->timer, rest_timer_closed);
+	reqq_fini(c);
 	rl_free(r->rl);
-	free(r->base);
-	free(r->auth);
 	free(r);
 }
 
+static const struct reqq_ops rest_ops = {
+    .wait = rest_wait,
+    .send = rest_send,
+    .refuse = rest_refuse,
+    .answer = rest_answered,
+    .deliver = rest_deliver,
+    .node_free = rest_node_free,
+    .free_now = rest_free_now,
+};
+
 void rest_free(struct rest *r)
 {
-	if (!r)
-		return;
-	if (r->in_cb) {
-		r->free_pending = 1; /* freed once the running callback returns */
-		return;
-	}
-	rest_free_now(r);
+	if (r)
+		reqq_free(&r->c);
 }

@@ -1,22 +1,22 @@
 /* Slack's Web API on the loop's HTTP client (webapi.h). Calls wait in one
- * queue in the order they were made; a pump sends every call the pacing
- * table (webapi_pace.h) lets go, keeping calls of one (method, channel)
- * in order and one at a time when they name a channel; one timer wakes
- * the pump when the nearest wait ends. 429s, "ratelimited" answers, 5xx
- * answers and transfer failures put the call back at its old place.
+ * queue in the order they were made (net/reqq.h: queue, pump, timer,
+ * lifecycle, backoff); the pump sends every call the pacing table
+ * (webapi_pace.h) lets go, keeping calls of one (method, channel) in order
+ * and one at a time when they name a channel. 429s, "ratelimited" answers,
+ * 5xx answers and transfer failures put the call back at its old place.
  *
- * Ownership: the client owns its queue, its in-flight list, its upload
- * jobs and its timer; webapi_free() releases them all without calling
- * back. A call owns copies of its URL and body. */
+ * Ownership: the client embeds its struct reqq (queue, in-flight list,
+ * timer) and owns its upload jobs; webapi_free() releases them all without
+ * calling back. A call owns copies of its URL and body. */
 #include "slack/webapi.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "net/http.h"
+#include "net/reqq.h"
 #include "slack/webapi_pace.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -29,8 +29,7 @@
 #define WA_USER_AGENT  "User-Agent: studybot/" STUDYBOT_VERSION
 #define WA_CTYPE_JSON  "Content-Type: application/json; charset=utf-8"
 #define WA_CTYPE_BYTES "Content-Type: application/octet-stream"
-#define WA_MAX_LIMITED 10    /* resends after 429s before a call fails */
-#define WA_MAX_BACKOFF 30000 /* longest delay between retries of a failure, ms */
+#define WA_MAX_LIMITED 10 /* resends after 429s before a call fails */
 #define WA_MAX_URL     8192
 #define WA_MAX_METHOD  100
 #define WA_MAX_RESP    (4 * 1024 * 1024)
@@ -41,45 +40,26 @@
 enum wa_kind { WA_POST, WA_GET, WA_UPLOAD };
 
 struct wa_call {
-	struct wa_call *prev, *next; /* in the queue or the in-flight list */
-	struct webapi *w;
-	uint64_t seq; /* queue order */
+	struct reqq_node n; /* first: the queue hands it back as this call */
 	enum wa_kind kind;
 	char *method; /* the Web API method; "upload" for the bytes of an upload */
 	char *url;    /* whole; never logged (an upload URL is a secret of sorts) */
 	char *body;
 	size_t body_len;
 	char channel[PACE_KEY_MAX + 1]; /* pacing and order key, with method */
-	const char *refused;            /* why the call was refused; fails on a later turn */
 	webapi_cb cb;
 	void *ud;
-	int attempts, failures, limited, waited;
 	uint64_t not_before; /* backoff, or a 429's wait for an upload */
-	uint64_t sent_at;
-	struct net_http *h; /* while in flight */
-};
-
-struct wa_list {
-	struct wa_call *head, *tail;
-	size_t n;
 };
 
 struct wa_job; /* an upload in progress */
 
 struct webapi {
-	struct net_loop *loop;
-	char *base; /* without trailing '/' */
-	char *auth; /* "Authorization: Bearer TOKEN" */
-	char token_hint[16];
+	struct reqq c; /* first: the queue hands it back as this client */
 	struct pace *pace;
 	struct webapi_tuning tune;
-	struct wa_list queue, flying;
 	struct wa_job *jobs;
-	uv_timer_t *timer; /* closed by webapi_free; freed in its close callback */
-	int kicked;
-	uint64_t seq, rng;
 	struct webapi_stats stats;
-	int in_cb, free_pending;
 };
 
 struct wa_job {
@@ -94,6 +74,16 @@ struct wa_job {
 };
 
 static void wa_copy_code(char *out, size_t outsz, const char *s);
+
+static struct wa_call *wa_call_of(struct reqq_node *n)
+{
+	return (struct wa_call *)n;
+}
+
+static struct webapi *wa_of(struct reqq *c)
+{
+	return (struct webapi *)c;
+}
 
 /* --- error sentences ----------------------------------------------------------- */
 
@@ -151,115 +141,22 @@ const char *webapi_error_text(const char *error)
 
 /* --- set-up ---------------------------------------------------------------------- */
 
-static int wa_is_ipv4_loopback(const char *h, size_t n)
-{
-	int parts = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i;
-		long v = 0;
-
-		while (i < n && h[i] >= '0' && h[i] <= '9' && i - start < 3)
-			v = v * 10 + (h[i++] - '0');
-		if (i == start || v > 255 || (parts == 0 && v != 127))
-			return 0;
-		parts++;
-		if (i == n)
-			break;
-		if (h[i] != '.' || parts == 4)
-			return 0;
-		i++;
-		if (i == n)
-			return 0;
-	}
-	return parts == 4;
-}
-
-/* https:// anywhere; http:// only to this machine (tests, local fakes), so
- * neither the token nor a member's file crosses a network in the clear. */
-static int wa_url_ok(const char *url, const char **why)
-{
-	const char *host;
-	size_t n, hn;
-
-	if (strlen(url) > WA_MAX_URL / 2) {
-		*why = "the URL is too long";
-		return 0;
-	}
-	for (const char *p = url; *p; p++) {
-		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-			*why = "the URL has spaces or control characters";
-			return 0;
-		}
-	}
-	if (strncmp(url, "https://", 8) == 0) {
-		host = url + 8;
-		if (*host == '\0' || *host == '/') {
-			*why = "the URL has no host";
-			return 0;
-		}
-		return 1;
-	}
-	if (strncmp(url, "http://", 7) != 0) {
-		*why = "the URL must start with https://";
-		return 0;
-	}
-	host = url + 7;
-	n = strcspn(host, "/?#");
-	if (n >= 5 && strncmp(host, "[::1]", 5) == 0 && (n == 5 || host[5] == ':'))
-		return 1;
-	hn = strcspn(host, ":/?#");
-	if ((hn == 9 && strncasecmp(host, "localhost", 9) == 0) || wa_is_ipv4_loopback(host, hn))
-		return 1;
-	*why = "plain http:// is allowed only to a loopback host";
-	return 0;
-}
-
-static int wa_token_ok(const char *token)
-{
-	if (!token || !*token)
-		return 0;
-	for (const char *p = token; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return 0; /* would break the header line */
-	return 1;
-}
+static const struct reqq_ops wa_ops;
 
 enum sb_rc webapi_new(struct webapi **out, struct net_loop *loop, const char *api_base,
                       const char *token)
 {
-	const char *why = NULL;
 	struct webapi *w;
-	size_t n;
 
 	*out = NULL;
-	if (!api_base || !wa_url_ok(api_base, &why)) {
-		log_error("refusing the Slack API URL", "url=%s reason=%s",
-		          log_q(api_base ? api_base : ""), log_q(why ? why : "no URL"));
+	if (reqq_check("Slack", api_base, WA_MAX_URL / 2, token) != SB_OK)
 		return SB_ERR_INVALID;
-	}
-	if (!wa_token_ok(token)) {
-		log_error("the Slack bot token is empty or has spaces or control characters", NULL);
-		return SB_ERR_INVALID;
-	}
 	w = xcalloc(1, sizeof *w);
-	w->loop = loop;
-	n = strlen(api_base);
-	while (n > 0 && api_base[n - 1] == '/')
-		n--;
-	w->base = xstrndup(api_base, n);
-	n = strlen("Authorization: Bearer ") + strlen(token) + 1;
-	w->auth = xmalloc(n);
-	snprintf(w->auth, n, "Authorization: Bearer %s", token);
-	log_redact(w->token_hint, sizeof w->token_hint, token);
+	reqq_init(&w->c, loop, &wa_ops, api_base, "Bearer", token);
 	w->pace = pace_new(1.0);
 	webapi_tune(w, NULL);
-	w->timer = xmalloc(sizeof *w->timer);
-	uv_timer_init(net_loop_uv(loop), w->timer);
-	w->timer->data = w;
-	w->rng = uv_hrtime() ^ (uint64_t)(uintptr_t)w ^ 0x9e3779b97f4a7c15ULL;
-	log_info("Slack Web API client ready", "api=%s token=%s", log_q(w->base), w->token_hint);
+	log_info("Slack Web API client ready", "api=%s token=%s", log_q(w->c.base),
+	         w->c.token_hint);
 	*out = w;
 	return SB_OK;
 }
@@ -277,44 +174,12 @@ void webapi_tune(struct webapi *w, const struct webapi_tuning *t)
 	pace_set_scale(w->pace, w->tune.pace_scale);
 }
 
-/* --- lists ------------------------------------------------------------------------ */
+/* --- calls in the queue ----------------------------------------------------------- */
 
-static void wa_unlink(struct wa_list *l, struct wa_call *q)
+static void wa_call_free(struct reqq_node *n)
 {
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		l->head = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
-	else
-		l->tail = q->prev;
-	q->prev = q->next = NULL;
-	l->n--;
-}
+	struct wa_call *q = wa_call_of(n);
 
-/* Inserts by seq: a call coming back for a retry takes its old place. */
-static void wa_insert(struct wa_list *l, struct wa_call *q)
-{
-	struct wa_call *after = l->tail;
-
-	while (after && after->seq > q->seq)
-		after = after->prev;
-	q->prev = after;
-	q->next = after ? after->next : l->head;
-	if (q->next)
-		q->next->prev = q;
-	else
-		l->tail = q;
-	if (after)
-		after->next = q;
-	else
-		l->head = q;
-	l->n++;
-}
-
-static void wa_call_free(struct wa_call *q)
-{
 	free(q->method);
 	free(q->url);
 	free(q->body);
@@ -332,58 +197,30 @@ static void wa_job_free(struct wa_job *j)
 	free(j);
 }
 
-/* --- the pump ----------------------------------------------------------------------- */
-
-static void wa_pump(struct webapi *w);
-
-static void wa_timer_cb(uv_timer_t *t)
+static void wa_deliver(struct reqq_node *n, const void *res)
 {
-	struct webapi *w = t->data;
+	struct wa_call *q = wa_call_of(n);
 
-	if (w)
-		wa_pump(w);
-}
-
-/* Runs the pump on the next loop turn: callers may be deep in a callback
- * of the HTTP client or of their own. */
-static void wa_kick(struct webapi *w)
-{
-	w->kicked = 1;
-	uv_timer_start(w->timer, wa_timer_cb, 0, 0);
-}
-
-static void wa_free_now(struct webapi *w);
-
-/* Hands the result to the caller and frees the call. Returns 1 when the
- * caller freed the client from its callback (it is gone now). */
-static int wa_finish(struct wa_call *q, const struct webapi_result *res)
-{
-	struct webapi *w = q->w;
-
-	if (q->cb) {
-		w->in_cb++;
+	if (q->cb)
 		q->cb(q->ud, res);
-		w->in_cb--;
-	}
-	wa_call_free(q);
-	if (w->free_pending && !w->in_cb) {
-		wa_free_now(w);
-		return 1;
-	}
-	return 0;
 }
 
 static int wa_fail_now(struct wa_call *q, const char *error, const char *why)
 {
-	struct webapi_result res = {0, 0, error, why, NULL, q->attempts};
+	struct webapi_result res = {0, 0, error, why, NULL, q->n.attempts};
 
-	q->w->stats.errors++;
-	if (q->refused)
+	wa_of(q->n.c)->stats.errors++;
+	if (q->n.refused)
 		log_warn("Slack API call refused", "reason=%s", log_q(why));
 	else
 		log_warn("Slack API call failed", "method=%s reason=%s", log_q(q->method),
 		         log_q(why));
-	return wa_finish(q, &res);
+	return reqq_finish(&q->n, &res);
+}
+
+static int wa_refuse(struct reqq_node *n)
+{
+	return wa_fail_now(wa_call_of(n), "invalid_call", n->refused);
 }
 
 static int wa_paced(const struct wa_call *q)
@@ -400,8 +237,8 @@ static int wa_same_key(const struct wa_call *a, const struct wa_call *b)
 /* An earlier call of the same (method, channel) still waits: q goes after it. */
 static int wa_behind_earlier(const struct wa_call *q)
 {
-	for (const struct wa_call *p = q->prev; p; p = p->prev)
-		if (wa_same_key(p, q))
+	for (const struct reqq_node *p = q->n.prev; p; p = p->prev)
+		if (wa_same_key((const struct wa_call *)p, q))
 			return 1;
 	return 0;
 }
@@ -411,25 +248,25 @@ static int wa_key_in_flight(const struct webapi *w, const struct wa_call *q)
 {
 	if (!q->channel[0])
 		return 0;
-	for (const struct wa_call *p = w->flying.head; p; p = p->next)
-		if (wa_same_key(p, q))
+	for (const struct reqq_node *p = w->c.flying.head; p; p = p->next)
+		if (wa_same_key((const struct wa_call *)p, q))
 			return 1;
 	return 0;
 }
 
-static void wa_http_done(void *ud, const struct net_http_resp *resp);
-
 /* Sends q now. Returns 1 when the client is gone (a failure's callback
  * freed it). */
-static int wa_send(struct webapi *w, struct wa_call *q, uint64_t now)
+static int wa_send(struct reqq *c, struct reqq_node *n, uint64_t now)
 {
+	struct webapi *w = wa_of(c);
+	struct wa_call *q = wa_call_of(n);
 	const char *headers[5];
 	struct net_http_req hr;
 	int nh = 0;
 
 	/* The upload URL is pre-signed: Slack's token has no business there. */
 	if (q->kind != WA_UPLOAD)
-		headers[nh++] = w->auth;
+		headers[nh++] = c->auth;
 	headers[nh++] = WA_USER_AGENT;
 	if (q->kind == WA_POST)
 		headers[nh++] = WA_CTYPE_JSON;
@@ -445,111 +282,41 @@ static int wa_send(struct webapi *w, struct wa_call *q, uint64_t now)
 	hr.max_body = WA_MAX_RESP;
 	hr.timeout_ms = w->tune.timeout_ms;
 
-	wa_unlink(&w->queue, q);
 	if (wa_paced(q))
 		pace_sent(w->pace, q->method, q->channel, now);
-	q->attempts++;
-	q->sent_at = now;
-	if (q->attempts > 1)
+	if (n->attempts > 0)
 		w->stats.retries++;
 	w->stats.sent++;
-	q->h = net_http_send(w->loop, &hr, wa_http_done, q);
-	if (!q->h) {
+	if (reqq_send(c, n, &hr, now) != 0) {
 		if (wa_paced(q))
 			pace_done(w->pace, q->method, q->channel, now);
 		w->stats.transport_failures++;
 		w->stats.by_status[0]++;
 		return wa_fail_now(q, "request_failed", "the HTTP client refused the request");
 	}
-	wa_insert(&w->flying, q);
 	return 0;
 }
 
-static void wa_pump(struct webapi *w)
+static uint64_t wa_wait(struct reqq *c, struct reqq_node *n, uint64_t now)
 {
-	uint64_t now = net_loop_now_ms(w->loop);
-	uint64_t next = UINT64_MAX;
-	struct wa_call *q, *nx;
+	struct webapi *w = wa_of(c);
+	struct wa_call *q = wa_call_of(n);
+	uint64_t wait = 0;
 
-	w->kicked = 0;
-	for (q = w->queue.head; q; q = nx) {
-		uint64_t wait = 0;
-
-		/* a callback below may only add calls at the tail or defer a
-		 * free, so the next pointer stays valid */
-		nx = q->next;
-		if (q->refused) {
-			wa_unlink(&w->queue, q);
-			if (wa_fail_now(q, "invalid_call", q->refused))
-				return;
-			continue;
-		}
-		if (q->not_before > now)
-			wait = q->not_before - now;
-		else if (wa_paced(q) && (wa_behind_earlier(q) || wa_key_in_flight(w, q)))
-			continue; /* woken by the earlier call's send or answer */
-		else if (wa_paced(q))
-			wait = pace_wait(w->pace, q->method, q->channel, now);
-		if (wait == 0) {
-			if (wa_send(w, q, now))
-				return;
-			continue;
-		}
-		if (!q->waited && !q->failures && !q->limited) {
-			q->waited = 1;
-			w->stats.paced++;
-		}
-		if (wait < next)
-			next = wait;
+	if (q->not_before > now)
+		wait = q->not_before - now;
+	else if (wa_paced(q) && (wa_behind_earlier(q) || wa_key_in_flight(w, q)))
+		return REQQ_HELD; /* woken by the earlier call's send or answer */
+	else if (wa_paced(q))
+		wait = pace_wait(w->pace, q->method, q->channel, now);
+	if (wait != 0 && !n->waited && !n->failures && !n->limited) {
+		n->waited = 1;
+		w->stats.paced++;
 	}
-	if (!w->kicked && next != UINT64_MAX)
-		uv_timer_start(w->timer, wa_timer_cb, next, 0);
+	return wait;
 }
 
 /* --- answers -------------------------------------------------------------------------- */
-
-static uint64_t wa_rand(struct webapi *w)
-{
-	w->rng ^= w->rng << 13; /* xorshift64: jitter needs no more */
-	w->rng ^= w->rng >> 7;
-	w->rng ^= w->rng << 17;
-	return w->rng;
-}
-
-/* Exponential backoff with jitter: base, 2 base, 4 base… plus up to half
- * again, so that many clients hit by one outage do not return in step. */
-static uint64_t wa_backoff(struct webapi *w, const struct wa_call *q)
-{
-	uint64_t ms = w->tune.backoff_ms;
-
-	for (int i = 1; i < q->failures && ms < WA_MAX_BACKOFF; i++)
-		ms *= 2;
-	if (ms > WA_MAX_BACKOFF)
-		ms = WA_MAX_BACKOFF;
-	return ms + wa_rand(w) % (ms / 2 + 1);
-}
-
-/* Parses a whole body as JSON; text after the value (but white space)
- * makes it not JSON. Returns a new tree (cJSON_Delete) or NULL. */
-static cJSON *wa_json_parse(const char *body, size_t len)
-{
-	const char *end = NULL;
-	cJSON *root;
-
-	if (!body || len == 0)
-		return NULL;
-	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!root)
-		return NULL;
-	while (end && end < body + len &&
-	       (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
-		end++;
-	if (!end || end != body + len) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
-}
 
 static const char *wa_str(const cJSON *o, const char *name)
 {
@@ -612,43 +379,33 @@ static void wa_log_final(const struct wa_call *q, long status, const char *error
 		         log_q(detail));
 }
 
-static void wa_requeue(struct webapi *w, struct wa_call *q)
+static void wa_answered(struct reqq_node *n, const struct net_http_resp *resp)
 {
-	wa_insert(&w->queue, q);
-	wa_kick(w);
-}
-
-static void wa_http_done(void *ud, const struct net_http_resp *resp)
-{
-	struct wa_call *q = ud;
-	struct webapi *w = q->w;
-	uint64_t now = net_loop_now_ms(w->loop);
+	struct wa_call *q = wa_call_of(n);
+	struct webapi *w = wa_of(n->c);
+	uint64_t now = net_loop_now_ms(w->c.loop);
 	long status = resp->failed ? 0 : resp->status;
 	cJSON *json = NULL;
 	const cJSON *okv;
 	const char *code;
 	char hdr[64], error[WA_ERR_MAX], detail[WA_DETAIL_MAX];
-	int slack_ok, limited;
+	int slack_ok, limited, cls;
 
-	q->h = NULL;
-	wa_unlink(&w->flying, q);
 	if (wa_paced(q))
 		pace_done(w->pace, q->method, q->channel, now);
-	if (w->queue.n)
-		wa_kick(w); /* calls waiting behind this one may go */
-	if (resp->failed || status < 100 || status > 599) {
-		w->stats.by_status[0]++;
+	if (w->c.queue.n)
+		reqq_kick(&w->c); /* calls waiting behind this one may go */
+	cls = reqq_status_class(resp);
+	w->stats.by_status[cls]++;
+	if (cls == 0)
 		w->stats.transport_failures++;
-	} else {
-		w->stats.by_status[status / 100]++;
-	}
 	if (!resp->failed && q->kind != WA_UPLOAD)
-		json = wa_json_parse(resp->body, resp->body_len);
+		json = reqq_json_parse(resp->body, resp->body_len);
 	okv = cJSON_GetObjectItemCaseSensitive(json, "ok");
 	code = wa_str(json, "error");
 	slack_ok = cJSON_IsTrue(okv);
 	log_debug("Slack API call", "method=%s status=%ld attempt=%d ms=%llu%s%s", log_q(q->method),
-	          status, q->attempts, (unsigned long long)(now - q->sent_at),
+	          status, n->attempts, (unsigned long long)(now - n->sent_at),
 	          resp->failed ? " error=" : "", resp->failed ? log_q(resp->error) : "");
 
 	/* Slack answers 429 with Retry-After; some methods say "ratelimited"
@@ -665,21 +422,21 @@ static void wa_http_done(void *ud, const struct net_http_resp *resp)
 			q->not_before = now + wait;
 		log_warn("Slack rate limited a call; it will be resent", "method=%s wait_ms=%llu",
 		         log_q(q->method), (unsigned long long)wait);
-		if (++q->limited <= WA_MAX_LIMITED) {
+		if (++n->limited <= WA_MAX_LIMITED) {
 			cJSON_Delete(json);
-			wa_requeue(w, q);
+			reqq_requeue(&w->c, n);
 			return;
 		}
-	} else if ((resp->failed && !resp->too_big) || status >= 500) {
-		if (++q->failures < w->tune.max_attempts) {
-			uint64_t ms = wa_backoff(w, q);
+	} else if (reqq_transient(resp)) {
+		if (++n->failures < w->tune.max_attempts) {
+			uint64_t ms = reqq_backoff(&w->c, w->tune.backoff_ms, n->failures);
 
 			q->not_before = now + ms;
 			log_info("Slack API call will be retried",
 			         "method=%s status=%ld attempt=%d retry_ms=%llu", log_q(q->method),
-			         status, q->attempts, (unsigned long long)ms);
+			         status, n->attempts, (unsigned long long)ms);
 			cJSON_Delete(json);
-			wa_requeue(w, q);
+			reqq_requeue(&w->c, n);
 			return;
 		}
 	}
@@ -690,7 +447,7 @@ static void wa_http_done(void *ud, const struct net_http_resp *resp)
 	error[0] = detail[0] = '\0';
 	res.status = status;
 	res.json = json;
-	res.attempts = q->attempts;
+	res.attempts = n->attempts;
 	if (q->kind == WA_UPLOAD)
 		res.ok = status >= 200 && status < 300;
 	else
@@ -718,7 +475,7 @@ static void wa_http_done(void *ud, const struct net_http_resp *resp)
 	}
 	res.error = error;
 	res.detail = detail;
-	wa_finish(q, &res);
+	reqq_finish(n, &res);
 	/* the client may be gone now: only locals below */
 	cJSON_Delete(json);
 }
@@ -746,21 +503,19 @@ static struct wa_call *wa_new_call(struct webapi *w, enum wa_kind kind, const ch
 {
 	struct wa_call *q = xcalloc(1, sizeof *q);
 
-	q->w = w;
-	q->seq = ++w->seq;
+	q->n.c = &w->c;
 	q->kind = kind;
 	q->cb = cb;
 	q->ud = ud;
-	q->refused = kind == WA_UPLOAD ? NULL : wa_method_check(method);
-	q->method = xstrdup(method && !q->refused ? method : "(refused)");
+	q->n.refused = kind == WA_UPLOAD ? NULL : wa_method_check(method);
+	q->method = xstrdup(method && !q->n.refused ? method : "(refused)");
 	return q;
 }
 
 static void wa_queue(struct webapi *w, struct wa_call *q)
 {
 	w->stats.calls++;
-	wa_insert(&w->queue, q);
-	wa_kick(w);
+	reqq_push(&w->c, &q->n);
 }
 
 static void wa_set_channel(struct wa_call *q, const char *ch)
@@ -775,15 +530,15 @@ void webapi_call(struct webapi *w, const char *method, const char *json_body, we
 	struct wa_call *q;
 	cJSON *root;
 
-	if (w->free_pending)
+	if (w->c.free_pending)
 		return; /* the client is going away */
 	q = wa_new_call(w, WA_POST, method, cb, ud);
 	if (!json_body)
 		json_body = "{}";
-	if (!q->refused) {
-		root = wa_json_parse(json_body, strlen(json_body));
+	if (!q->n.refused) {
+		root = reqq_json_parse(json_body, strlen(json_body));
 		if (!cJSON_IsObject(root)) {
-			q->refused = "the body is not a JSON object";
+			q->n.refused = "the body is not a JSON object";
 		} else {
 			const char *ch = wa_str(root, "channel");
 
@@ -791,11 +546,11 @@ void webapi_call(struct webapi *w, const char *method, const char *json_body, we
 		}
 		cJSON_Delete(root);
 	}
-	if (!q->refused) {
-		size_t n = strlen(w->base) + 1 + strlen(q->method) + 1;
+	if (!q->n.refused) {
+		size_t n = strlen(w->c.base) + 1 + strlen(q->method) + 1;
 
 		q->url = xmalloc(n);
-		snprintf(q->url, n, "%s/%s", w->base, q->method);
+		snprintf(q->url, n, "%s/%s", w->c.base, q->method);
 		/* kept whole: a retry sends these very bytes */
 		q->body = xstrdup(json_body);
 		q->body_len = strlen(json_body);
@@ -827,19 +582,19 @@ void webapi_get(struct webapi *w, const char *method, const char *const *args, w
 	struct wa_call *q;
 	struct buf b;
 
-	if (w->free_pending)
+	if (w->c.free_pending)
 		return;
 	q = wa_new_call(w, WA_GET, method, cb, ud);
-	if (!q->refused) {
+	if (!q->n.refused) {
 		buf_init(&b, WA_MAX_URL);
-		buf_printf(&b, "%s/%s", w->base, q->method);
+		buf_printf(&b, "%s/%s", w->c.base, q->method);
 		for (size_t i = 0; args && args[i]; i += 2) {
 			if (!args[i + 1]) {
-				q->refused = "an argument has a name but no value";
+				q->n.refused = "an argument has a name but no value";
 				break;
 			}
 			if (!*args[i]) {
-				q->refused = "an argument has an empty name";
+				q->n.refused = "an argument has an empty name";
 				break;
 			}
 			buf_addc(&b, i == 0 ? '?' : '&');
@@ -850,9 +605,9 @@ void webapi_get(struct webapi *w, const char *method, const char *const *args, w
 				wa_set_channel(q, args[i + 1]);
 		}
 		/* buf stops at its cap: a URL that reached it may be cut */
-		if (!q->refused && b.len >= WA_MAX_URL - 4)
-			q->refused = "the arguments are too long for a URL";
-		if (!q->refused)
+		if (!q->n.refused && b.len >= WA_MAX_URL - 4)
+			q->n.refused = "the arguments are too long for a URL";
+		if (!q->n.refused)
 			q->url = buf_take(&b);
 		buf_free(&b);
 	}
@@ -871,7 +626,7 @@ static void wa_job_finish(struct wa_job *j, const struct webapi_result *res)
 		w->jobs = j->next;
 	if (j->next)
 		j->next->prev = j->prev;
-	/* already inside wa_finish's in_cb: a webapi_free here is deferred */
+	/* already inside reqq_finish's in_cb: a webapi_free here is deferred */
 	if (j->cb)
 		j->cb(j->ud, res);
 	wa_job_free(j);
@@ -940,7 +695,7 @@ static void wa_job_got_url(void *ud, const struct webapi_result *res)
 		            "files.getUploadURLExternal gave no upload_url or file_id");
 		return;
 	}
-	if (!wa_url_ok(url, &why)) {
+	if (!reqq_url_ok(url, WA_MAX_URL / 2, &why)) {
 		wa_job_fail(j, res, "invalid_upload_url", why);
 		return;
 	}
@@ -962,16 +717,16 @@ void webapi_upload(struct webapi *w, const char *channel, const char *thread_ts,
 	char length[24];
 	const char *args[5];
 
-	if (w->free_pending)
+	if (w->c.free_pending)
 		return;
 	if (!channel || !*channel || !filename || !*filename || (!data && len) || len == 0 ||
 	    len > WA_MAX_UPLOAD) {
 		struct wa_call *q = wa_new_call(w, WA_POST, "files.getUploadURLExternal", cb, ud);
 
-		q->refused = !channel || !*channel     ? "the upload names no channel"
-		             : !filename || !*filename ? "the upload has no file name"
-		             : len == 0 || !data       ? "the file is empty (Slack refuses those)"
-		                                       : "the file is larger than 1 GB";
+		q->n.refused = !channel || !*channel     ? "the upload names no channel"
+		               : !filename || !*filename ? "the upload has no file name"
+		               : len == 0 || !data       ? "the file is empty (Slack refuses those)"
+		                                         : "the file is larger than 1 GB";
 		wa_queue(w, q);
 		return;
 	}
@@ -1004,7 +759,7 @@ void webapi_upload(struct webapi *w, const char *channel, const char *thread_ts,
 
 size_t webapi_pending(const struct webapi *w)
 {
-	return w->queue.n + w->flying.n;
+	return reqq_pending(&w->c);
 }
 
 void webapi_get_stats(const struct webapi *w, struct webapi_stats *out)
@@ -1012,48 +767,33 @@ void webapi_get_stats(const struct webapi *w, struct webapi_stats *out)
 	*out = w->stats;
 }
 
-static void wa_timer_closed(uv_handle_t *h)
+static void wa_free_now(struct reqq *c)
 {
-	free(h);
-}
+	struct webapi *w = wa_of(c);
 
-static void wa_free_now(struct webapi *w)
-{
-	while (w->flying.head) {
-		struct wa_call *q = w->flying.head;
-
-		wa_unlink(&w->flying, q);
-		net_http_cancel(q->h); /* a no-op for one whose callback runs now */
-		wa_call_free(q);
-	}
-	while (w->queue.head) {
-		struct wa_call *q = w->queue.head;
-
-		wa_unlink(&w->queue, q);
-		wa_call_free(q);
-	}
+	reqq_fini(c);
 	while (w->jobs) {
 		struct wa_job *j = w->jobs;
 
 		w->jobs = j->next;
 		wa_job_free(j);
 	}
-	uv_timer_stop(w->timer);
-	w->timer->data = NULL;
-	uv_close((uv_handle_t *)w->timer, wa_timer_closed);
 	pace_free(w->pace);
-	free(w->base);
-	free(w->auth);
 	free(w);
 }
 
+static const struct reqq_ops wa_ops = {
+    .wait = wa_wait,
+    .send = wa_send,
+    .refuse = wa_refuse,
+    .answer = wa_answered,
+    .deliver = wa_deliver,
+    .node_free = wa_call_free,
+    .free_now = wa_free_now,
+};
+
 void webapi_free(struct webapi *w)
 {
-	if (!w)
-		return;
-	if (w->in_cb) {
-		w->free_pending = 1; /* freed once the running callback returns */
-		return;
-	}
-	wa_free_now(w);
+	if (w)
+		reqq_free(&w->c);
 }
