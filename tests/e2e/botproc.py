@@ -218,3 +218,30 @@ def run_scenario(module_globals, scenarios, timeout=150):
         return checks.finish()
 
     sys.exit(asyncio.run(main()))
+
+
+# SPEC §3 [scoring] defaults, which every round scenario scores against.
+SCORE = {"answer": 10, "peer_max": 10, "review": 1, "review_cap": 3, "mcq": 10, "streak": 1,
+         "hint": -3, "key_points": 5}
+
+
+def peer(avg):
+    """SPEC §5: 5/5 earns peer_max, 1/5 nothing, linear between (rounded)."""
+    x = SCORE["peer_max"] * (avg - 1) / 4
+    return int(x + 0.5)
+
+
+class RoundBase:
+    """What every platform's round shares: a fake and a bot, stopped on the
+    way out (with the bot's last lines when the scenario failed), and the
+    scenario's checks."""
+
+    async def __aexit__(self, *exc):
+        if self.bot:
+            if exc[0] is not None:
+                print("--- the bot's last log lines\n" + self.bot.tail(60))
+            self.bot.kill()
+        await self.fake.stop()
+
+    def ok(self, cond, what):
+        self.checks.ok(cond, what)

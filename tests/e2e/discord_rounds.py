@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 
-from botproc import Bot, run_scenario  # noqa: E402
+from botproc import SCORE, Bot, RoundBase, peer, run_scenario  # noqa: E402
 from fake_discord import FakeDiscord  # noqa: E402
 
 BINARY = None  # the studybot under test; run_scenario() sets it
@@ -37,10 +37,6 @@ BANK = os.path.abspath(os.path.join(HERE, "..", "data", "rounds-bank"))
 ANSWER_S = 60
 REVIEW_S = 60
 LEAD_S = 8  # the post comes this long after the bot starts
-
-# SPEC §3 [scoring] defaults.
-SCORE = {"answer": 10, "peer_max": 10, "review": 1, "review_cap": 3, "mcq": 10, "streak": 1,
-         "hint": -3, "key_points": 5}
 
 WRITTEN_PROMPT = "What does an HTTP 429 response mean, and how should a client react to it?"
 WRITTEN_KEY_POINTS = 4
@@ -97,7 +93,7 @@ def public(msgs):
     return [m for m in msgs if not (m.get("flags") or 0) & EPHEMERAL]
 
 
-class Round:
+class Round(RoundBase):
     """One fake Discord, one bot, and the helpers a scenario acts through."""
 
     def __init__(self, checks, mode="modal", topics="written", privileged=0, remind_s=0):
@@ -133,15 +129,6 @@ remind_before = {self.remind_s}s
         await self.bot.wait_log("gateway ready", timeout=30)
         return self
 
-    async def __aexit__(self, *exc):
-        if self.bot:
-            if exc[0] is not None:
-                print("--- the bot's last log lines\n" + self.bot.tail(60))
-            self.bot.kill()
-        await self.fake.stop()
-
-    def ok(self, cond, what):
-        self.checks.ok(cond, what)
 
     # --- the channel ----------------------------------------------------------
 
@@ -301,12 +288,6 @@ def reveal_checks(rd, head, cards, texts):
     leaks = [x for u in texts for x in (u, NAME[u], NAME[u].lower()) if x in blob]
     rd.ok(not leaks, f"the reveal names nobody ({leaks})")
     return by_label
-
-
-def peer(avg):
-    """SPEC §5: 5/5 earns peer_max, 1/5 nothing, linear between (rounded)."""
-    x = SCORE["peer_max"] * (avg - 1) / 4
-    return int(x + 0.5)
 
 
 # --- scenarios ---------------------------------------------------------------

@@ -12,7 +12,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import slackround  # noqa: E402
-from botproc import run_scenario  # noqa: E402
+from botproc import peer, run_scenario  # noqa: E402
 from slackround import (ALICE, ANSWER_S, BOB, CAROL, CHOICE_PROMPT, CHOICES, DAVE,  # noqa: E402
                         NAME, REVIEW_S, RIGHT, SCORE, WRITTEN_KEY_POINTS, WRITTEN_PROMPT, Round,
                         button, buttons, text_of, title)
@@ -47,11 +47,6 @@ def reveal_checks(rd, head, cards, texts):
     leaks = [NAME[u] for u in texts if re.search(r"\b" + NAME[u] + r"\b", blob)]
     rd.ok(not leaks, f"the reveal names nobody ({leaks})")
     return by_label
-
-
-def peer(avg):
-    x = SCORE["peer_max"] * (avg - 1) / 4
-    return int(x + 0.5)
 
 
 async def modal(checks):

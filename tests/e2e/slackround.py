@@ -17,7 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 
-from botproc import Bot  # noqa: E402
+from botproc import SCORE, Bot, RoundBase  # noqa: E402,F401  (SCORE: for the scenarios)
 from fake_slack import FakeSlack  # noqa: E402
 
 APP_TOKEN = "xapp-1-A07QX3M5PLN-4242424242-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -27,9 +27,6 @@ BANK = os.path.abspath(os.path.join(HERE, "..", "data", "rounds-bank"))
 ANSWER_S = 60
 REVIEW_S = 60
 LEAD_S = 8
-
-SCORE = {"answer": 10, "peer_max": 10, "review": 1, "review_cap": 3, "mcq": 10, "streak": 1,
-         "hint": -3, "key_points": 5}
 
 WRITTEN_PROMPT = "What does an HTTP 429 response mean, and how should a client react to it?"
 WRITTEN_KEY_POINTS = 4
@@ -116,7 +113,7 @@ def title(msg):
     return ""
 
 
-class Round:
+class Round(RoundBase):
     """One fake Slack, one bot, and the helpers a scenario acts through."""
 
     def __init__(self, checks, mode="modal", topics="written", remind_s=0, connections=1,
@@ -167,15 +164,6 @@ remind_before = {self.remind_s}s
         await self.bot.wait_log("Socket Mode ready", timeout=30)
         return self
 
-    async def __aexit__(self, *exc):
-        if self.bot:
-            if exc[0] is not None:
-                print("--- the bot's last log lines\n" + self.bot.tail(60))
-            self.bot.kill()
-        await self.fake.stop()
-
-    def ok(self, cond, what):
-        self.checks.ok(cond, what)
 
     # --- the channel ------------------------------------------------------------
 
