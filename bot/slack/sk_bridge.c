@@ -14,11 +14,11 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* Envelopes waiting for their commit (or for an admin look-up); Slack
+/* Envelopes waiting for their commit (or for a users.info look-up); Slack
  * gives 3 s, so this is many loop turns' worth. */
 #define PENDING_MAX    1024
-#define ADMIN_SLOTS    256
-#define ADMIN_TTL_S    600
+#define MEMBER_SLOTS   256
+#define MEMBER_TTL_S   600
 #define SK_ID_MAX      32
 #define ENVELOPE_MAX   96
 #define TRIGGER_MAX    192
@@ -49,7 +49,7 @@ struct pending {
 
 /* What users.info said of a member: admin or not, and the handle the
  * bot shows (message events carry only the id). */
-struct admin_entry {
+struct member_entry {
 	char user[SK_ID_MAX];
 	char name[NAME_MAX_BYTES];
 	int admin;
@@ -57,7 +57,6 @@ struct admin_entry {
 };
 
 struct sk_bridge {
-	struct net_loop *loop;
 	struct sm *sm;
 	struct webapi *api;
 	struct core *core;
@@ -69,7 +68,7 @@ struct sk_bridge {
 	uint64_t next_tag;
 	struct pending *pending; /* PENDING_MAX of them */
 	size_t npending;
-	struct admin_entry admins[ADMIN_SLOTS];
+	struct member_entry members[MEMBER_SLOTS];
 	struct sk_bridge_stats stats;
 };
 
@@ -102,12 +101,22 @@ static void ack(struct sk_bridge *b, int conn, const char *envelope_id, const ch
 /* A slash command's answer in its ack: what the member sees at once. */
 static char *text_response(const char *text)
 {
-	struct chat_msg m = {0};
-	char *out;
+	struct chat_msg m = {.text = (char *)text};
 
-	m.text = (char *)text;
-	out = sk_render_response(&m, false);
-	return out;
+	return sk_render_response(&m, false);
+}
+
+/* Acks an envelope handled on the spot; a slash command's ack carries
+ * text (NULL: none) for the member. */
+static void ack_saying(struct sk_bridge *b, int conn, const struct sm_envelope *e, const char *text,
+                       uint64_t arrived_ns)
+{
+	char *resp = NULL;
+
+	if (text && e->type == SM_SLASH_COMMANDS && e->accepts_response_payload)
+		resp = text_response(text);
+	ack(b, conn, e->envelope_id, resp, arrived_ns);
+	free(resp);
 }
 
 /* --- sending ---------------------------------------------------------------------- */
@@ -479,18 +488,20 @@ static void on_flushed(void *ud, int commit_failed)
 
 static int config_admin(const struct sk_bridge *b, const char *user)
 {
+	if (!user)
+		return 0;
 	for (size_t i = 0; i < b->cfg->slack.nadmins; i++)
 		if (strcmp(b->cfg->slack.admins[i], user) == 0)
 			return 1;
 	return 0;
 }
 
-static struct admin_entry *admin_slot(struct sk_bridge *b, const char *user)
+static struct member_entry *member_slot(struct sk_bridge *b, const char *user)
 {
-	struct admin_entry *oldest = &b->admins[0];
+	struct member_entry *oldest = &b->members[0];
 
-	for (size_t i = 0; i < ADMIN_SLOTS; i++) {
-		struct admin_entry *e = &b->admins[i];
+	for (size_t i = 0; i < MEMBER_SLOTS; i++) {
+		struct member_entry *e = &b->members[i];
 
 		if (strcmp(e->user, user) == 0)
 			return e;
@@ -498,6 +509,17 @@ static struct admin_entry *admin_slot(struct sk_bridge *b, const char *user)
 			oldest = e;
 	}
 	return oldest;
+}
+
+/* What the event itself cannot say: admin rights (the config's list, or
+ * users.info) and, for events that carry none, the member's name. m may be
+ * NULL (no look-up needed or possible). */
+static void member_fill(const struct sk_bridge *b, struct sk_event *se,
+                        const struct member_entry *m)
+{
+	se->ev.admin = (m && m->admin) || (se->ev.user && config_admin(b, se->ev.user));
+	if (m && !se->ev.user_name && m->name[0])
+		se->ev.user_name = m->name;
 }
 
 static void handle(struct sk_bridge *b, struct pending *p, struct sk_event *se)
@@ -531,14 +553,14 @@ struct lookup {
 	char user[SK_ID_MAX];
 };
 
-static void admin_answered(void *ud, const struct webapi_result *res)
+static void member_answered(void *ud, const struct webapi_result *res)
 {
 	struct lookup *l = ud;
 	struct sk_bridge *b = l->b;
 	static struct sk_event se; /* ~4 KiB plus the event: not on the stack */
 	const cJSON *user = res->json ? cJSON_GetObjectItemCaseSensitive(res->json, "user") : NULL;
 	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(user, "name"));
-	struct admin_entry *e;
+	struct member_entry *e;
 	int admin = 0;
 
 	if (res->ok && user) {
@@ -550,24 +572,21 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 		         "user=%s error=%s why=%s", log_q(l->user), log_q(res->error),
 		         log_q(webapi_error_text(res->error)));
 	}
-	e = admin_slot(b, l->user);
+	e = member_slot(b, l->user);
 	copy_id(e->user, sizeof e->user, l->user);
 	e->admin = admin;
 	copy_id(e->name, sizeof e->name, res->ok ? name : NULL);
 	/* A failed look-up is not remembered long. */
-	e->until = wall_now() + (res->ok ? ADMIN_TTL_S : 10);
+	e->until = wall_now() + (res->ok ? MEMBER_TTL_S : 10);
 	for (size_t i = 0; i < b->npending; i++) {
 		struct pending *p = &b->pending[i];
 
 		if (!p->waiting || strcmp(p->user, l->user) != 0)
 			continue;
 		p->waiting = 0;
-		memset(&se, 0, sizeof se);
 		if (parse(b, p->type, p->payload, &se) != SB_OK || se.kind != SK_CORE)
 			continue; /* read fine before; acked below */
-		se.ev.admin = admin || config_admin(b, se.ev.user);
-		if (!se.ev.user_name && e->name[0])
-			se.ev.user_name = e->name;
+		member_fill(b, &se, e);
 		handle(b, p, &se);
 	}
 	/* Whatever was waiting is acked now: this answer may come in curl's
@@ -578,9 +597,9 @@ static void admin_answered(void *ud, const struct webapi_result *res)
 	free(l);
 }
 
-static void admin_lookup(struct sk_bridge *b, const char *user)
+static void member_lookup(struct sk_bridge *b, const char *user)
 {
-	struct admin_entry *e = admin_slot(b, user);
+	struct member_entry *e = member_slot(b, user);
 	const char *args[] = {"user", user, NULL};
 	struct lookup *l;
 
@@ -592,8 +611,8 @@ static void admin_lookup(struct sk_bridge *b, const char *user)
 	l = xcalloc(1, sizeof *l);
 	l->b = b;
 	copy_id(l->user, sizeof l->user, user);
-	b->stats.admin_lookups++;
-	webapi_get(b->api, "users.info", args, admin_answered, l);
+	b->stats.member_lookups++;
+	webapi_get(b->api, "users.info", args, member_answered, l);
 }
 
 static void publish_home(struct sk_bridge *b, const char *user, const char *team)
@@ -661,38 +680,23 @@ void sk_bridge_envelope(struct sk_bridge *b, int conn, const struct sm_envelope 
 	uint64_t arrived_ns = uv_hrtime();
 	struct pending *p;
 	enum sb_rc rc;
-	int admin = 0, need;
+	int need;
 
 	b->stats.envelopes++;
-	memset(&se, 0, sizeof se);
 	rc = parse(b, e->type, e->payload, &se);
 	if (rc != SB_OK) {
 		b->stats.ignored++;
 		log_warn("an envelope could not be read; acknowledged and dropped",
 		         "type=%s error=%s", log_q(e->type_name), sb_strerror(rc));
-		if (e->type == SM_SLASH_COMMANDS && e->accepts_response_payload) {
-			char *resp =
-			    text_response("Sorry, I could not read that. Try `/study help`.");
-
-			ack(b, conn, e->envelope_id, resp, arrived_ns);
-			free(resp);
-			return;
-		}
-		ack(b, conn, e->envelope_id, NULL, arrived_ns);
+		ack_saying(b, conn, e, "Sorry, I could not read that. Try `/study help`.",
+		           arrived_ns);
 		return;
 	}
 	if (se.kind == SK_IGNORE) {
 		b->stats.ignored++;
-		if (se.usage && e->type == SM_SLASH_COMMANDS && e->accepts_response_payload) {
-			char *resp = text_response(se.usage);
-
-			ack(b, conn, e->envelope_id, resp, arrived_ns);
-			free(resp);
-			return;
-		}
 		log_debug("envelope ignored", "type=%s why=%s", log_q(e->type_name),
 		          log_q(se.ignore_why));
-		ack(b, conn, e->envelope_id, NULL, arrived_ns);
+		ack_saying(b, conn, e, se.usage, arrived_ns);
 		return;
 	}
 	if (se.kind == SK_HOME) {
@@ -710,24 +714,20 @@ void sk_bridge_envelope(struct sk_bridge *b, int conn, const struct sm_envelope 
 	/* Admin rights matter for admin commands and forms; a name for
 	 * events that carry none (thread replies), which the results and
 	 * leaderboards show. */
-	need = se.admin_needed || se.ev.type == EV_FORM || !se.ev.user_name;
-	if (se.ev.user && config_admin(b, se.ev.user) && se.ev.user_name) {
-		admin = 1;
-	} else if (need && se.ev.user) {
-		struct admin_entry *a = admin_slot(b, se.ev.user);
+	need = (se.admin_needed || se.ev.type == EV_FORM) && !config_admin(b, se.ev.user);
+	if (se.ev.user && (need || !se.ev.user_name)) {
+		struct member_entry *m = member_slot(b, se.ev.user);
 
-		if (strcmp(a->user, se.ev.user) == 0 && a->until > wall_now()) {
-			admin = a->admin || config_admin(b, se.ev.user);
-			if (!se.ev.user_name && a->name[0])
-				se.ev.user_name = a->name;
-		} else {
+		if (strcmp(m->user, se.ev.user) != 0 || m->until <= wall_now()) {
 			p->waiting = 1;
 			p->payload = cJSON_Duplicate(e->payload, 1);
-			admin_lookup(b, se.ev.user);
+			member_lookup(b, se.ev.user);
 			return;
 		}
+		member_fill(b, &se, m);
+	} else {
+		member_fill(b, &se, NULL);
 	}
-	se.ev.admin = admin;
 	handle(b, p, &se);
 }
 
@@ -747,7 +747,6 @@ enum sb_rc sk_bridge_new(struct sk_bridge **out, struct net_loop *loop, struct s
 
 	metrics_hist_init(&b->stats.ack_latency, ack_buckets,
 	                  sizeof ack_buckets / sizeof ack_buckets[0]);
-	b->loop = loop;
 	b->sm = sm;
 	b->api = api;
 	b->core = core;

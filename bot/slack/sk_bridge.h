@@ -31,7 +31,7 @@ struct sk_bridge;
 
 struct sk_bridge_stats {
 	unsigned long envelopes, events, ignored, replies, posts, failed_sends, homes,
-	    admin_lookups;
+	    member_lookups;
 	/* From an envelope read off the socket to its ack handed to the
 	 * socket: the bot's share of Slack's 3 s, commit included. */
 	struct metrics_hist ack_latency;

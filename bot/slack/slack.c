@@ -54,12 +54,6 @@ static int auth_refused(const char *error)
 	return 0;
 }
 
-static void on_ready(void *ud, int conn)
-{
-	(void)ud;
-	(void)conn;
-}
-
 static void on_envelope(void *ud, int conn, const struct sm_envelope *e)
 {
 	struct slack *s = ud;
@@ -87,7 +81,6 @@ static void on_closed(void *ud)
 }
 
 static const struct sm_handlers handlers = {
-    .ready = on_ready,
     .envelope = on_envelope,
     .fatal = on_fatal,
     .closed = on_closed,

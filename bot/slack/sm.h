@@ -49,7 +49,7 @@ struct sm_config {
 };
 
 struct sm_handlers {
-	/* Connection `conn` (0..connections-1) said hello. */
+	/* Connection `conn` (0..connections-1) said hello. May be NULL. */
 	void (*ready)(void *ud, int conn);
 	/* An events_api, slash_commands or interactive envelope (or one of a
 	 * type this version does not know) received on `conn`. Only an
