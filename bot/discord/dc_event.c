@@ -128,12 +128,7 @@ static void pick_name(const cJSON *member, const cJSON *user, char *out)
 	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
 		if (!cands[i] || !*cands[i])
 			continue;
-		size_t n = strlen(cands[i]);
-		if (n > DC_NAME_MAX) {
-			n = DC_NAME_MAX;
-			while (n && ((unsigned char)cands[i][n] & 0xc0) == 0x80)
-				n--;
-		}
+		size_t n = utf8_floor(cands[i], strlen(cands[i]), DC_NAME_MAX);
 		memcpy(out, cands[i], n);
 		out[n] = '\0';
 		return;

@@ -18,7 +18,6 @@
 #define FENCE_CLOSE_CHARS 5
 #define ELLIPSIS          "\xe2\x80\xa6"
 #define ZWSP              "\xe2\x80\x8b" /* U+200B: not white space to Discord's trimming */
-#define REPLACEMENT       "\xef\xbf\xbd" /* U+FFFD */
 #define BREAK_LOOKBACK    64             /* bytes searched back for a space to cut at */
 #define MIN_BODY_CHARS    64             /* what a cut embed text should still show */
 #define FLAG_EPHEMERAL    64             /* message flag 1 << 6 */
@@ -62,23 +61,16 @@ static void add_defused(struct buf *b, const char *p, size_t n)
  * defused when defuse. Returns new. */
 static char *prep(const char *s, bool defuse)
 {
-	size_t n = s ? strlen(s) : 0;
+	char *t = utf8_repair(s);
+	if (!defuse)
+		return t;
+	size_t n = strlen(t);
 	struct buf b;
-	/* Worst cases: a bad byte grows to 3 bytes, "@here" (5) to 8. */
-	buf_init(&b, 3 * n + 16);
+	/* Worst case: "@here" (5 bytes) grows to 8. */
+	buf_init(&b, 2 * n + 16);
 	buf_add(&b, "", 0);
-	for (size_t i = 0; i < n;) {
-		size_t ok = utf8_invalid_at(s + i, n - i);
-		if (defuse)
-			add_defused(&b, s + i, ok);
-		else
-			buf_add(&b, s + i, ok);
-		i += ok;
-		if (i < n) {
-			buf_add(&b, REPLACEMENT, 3);
-			i++;
-		}
-	}
+	add_defused(&b, t, n);
+	free(t);
 	return buf_take(&b);
 }
 

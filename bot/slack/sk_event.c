@@ -93,6 +93,15 @@ static void reset(struct sk_event *out)
 	out->text[0] = '\0';
 }
 
+/* An empty team or user name is as good as none. */
+static void drop_blank(struct event *ev)
+{
+	if (ev->workspace && !*ev->workspace)
+		ev->workspace = NULL;
+	if (ev->user_name && !*ev->user_name)
+		ev->user_name = NULL;
+}
+
 static enum sb_rc ignore(struct sk_event *out, const char *why)
 {
 	out->kind = SK_IGNORE;
@@ -374,13 +383,7 @@ static const char *say(struct pool *pl, const char *tmp, int k, size_t cap)
 /* w cut to SHOWN_MAX bytes on a character boundary, for repeating it. */
 static const char *shown(struct pool *pl, const char *w)
 {
-	size_t n = strlen(w);
-	if (n > SHOWN_MAX) {
-		n = SHOWN_MAX;
-		while (n && ((unsigned char)w[n] & 0xc0) == 0x80)
-			n--;
-	}
-	return keep(pl, w, n);
+	return keep(pl, w, utf8_floor(w, strlen(w), SHOWN_MAX));
 }
 
 static enum sb_rc slash(const cJSON *p, struct sk_event *out)
@@ -400,10 +403,7 @@ static enum sb_rc slash(const cJSON *p, struct sk_event *out)
 		rc = opt_str(p, "text", SIZE_MAX, &text);
 	if (rc != SB_OK)
 		return rc;
-	if (ev->workspace && !*ev->workspace)
-		ev->workspace = NULL;
-	if (ev->user_name && !*ev->user_name)
-		ev->user_name = NULL;
+	drop_blank(ev);
 	ev->type = EV_COMMAND;
 	struct pool pl = {out->buf, 0, sizeof out->buf};
 	if (!text)
@@ -500,16 +500,13 @@ static enum sb_rc who(const cJSON *p, struct sk_event *out)
 {
 	struct event *ev = &out->ev;
 	const cJSON *user = get(p, "user"), *team = get(p, "team");
-	const char *name = NULL;
 	if (!cJSON_IsObject(user))
 		return SB_ERR_INVALID;
 	enum sb_rc rc = need_str(user, "id", ID_MAX, &ev->user);
 	if (rc == SB_OK)
 		rc = opt_str(user, "username", NAME_MAX, &ev->user_name);
 	if (rc == SB_OK && !ev->user_name)
-		rc = opt_str(user, "name", NAME_MAX, &name);
-	if (rc == SB_OK && name)
-		ev->user_name = name;
+		rc = opt_str(user, "name", NAME_MAX, &ev->user_name);
 	if (rc == SB_OK && present(team)) {
 		if (!cJSON_IsObject(team))
 			return SB_ERR_INVALID;
@@ -519,10 +516,7 @@ static enum sb_rc who(const cJSON *p, struct sk_event *out)
 		rc = opt_str(user, "team_id", ID_MAX, &ev->workspace);
 	if (rc == SB_OK)
 		rc = opt_str(p, "trigger_id", TRIGGER_MAX, &out->trigger_id);
-	if (ev->workspace && !*ev->workspace)
-		ev->workspace = NULL;
-	if (ev->user_name && !*ev->user_name)
-		ev->user_name = NULL;
+	drop_blank(ev);
 	return rc;
 }
 

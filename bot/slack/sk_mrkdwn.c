@@ -19,7 +19,6 @@
 #include "util/str.h"
 
 #define ELLIPSIS       "\xe2\x80\xa6" /* U+2026 */
-#define REPLACEMENT    "\xef\xbf\xbd" /* U+FFFD */
 #define BULLET         "\xe2\x80\xa2 "
 #define FENCE          "```"
 #define BREAK_LOOKBACK 64 /* bytes searched back for a space to cut at */
@@ -53,22 +52,12 @@ static void add_escaped(struct buf *b, const char *p, size_t n)
  * Returns new. */
 static char *prep(const char *s)
 {
-	size_t n = strlen(s);
-	struct buf b;
-	buf_init(&b, OUT_MAX);
-	buf_add(&b, "", 0);
-	for (size_t i = 0; i < n;) {
-		size_t ok = utf8_invalid_at(s + i, n - i);
-		for (size_t k = 0; k < ok; k++)
-			if (s[i + k] != '\r')
-				buf_addc(&b, s[i + k]);
-		i += ok;
-		if (i < n) {
-			buf_add(&b, REPLACEMENT, 3);
-			i++;
-		}
-	}
-	return buf_take(&b);
+	char *t = utf8_repair(s), *w = t;
+	for (const char *r = t; *r; r++)
+		if (*r != '\r')
+			*w++ = *r;
+	*w = '\0';
+	return t;
 }
 
 /* --- inline ----------------------------------------------------------------- */

@@ -21,7 +21,6 @@
 #include "util/str.h"
 
 #define ELLIPSIS        "\xe2\x80\xa6"
-#define REPLACEMENT     "\xef\xbf\xbd"
 #define HEADER_MAX      150
 #define BUTTON_TEXT_MAX 75
 #define ACTION_ID_MAX   255
@@ -45,30 +44,22 @@ static size_t chars(const char *s)
 	return utf8_len(s, strlen(s));
 }
 
+/* Line breaks and tabs in s as spaces, in place. */
+static void flatten(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+}
+
 /* s as plain text: well-formed UTF-8 (bad bytes become U+FFFD), line
  * breaks as spaces when one_line, cut to max characters with "…".
  * Returns new. */
 static char *plain(const char *s, size_t max, bool one_line)
 {
-	size_t n = s ? strlen(s) : 0;
-	struct buf b;
-	buf_init(&b, 3 * n + 16);
-	buf_add(&b, "", 0);
-	for (size_t i = 0; i < n;) {
-		size_t ok = utf8_invalid_at(s + i, n - i);
-		for (size_t k = 0; k < ok; k++) {
-			char c = s[i + k];
-			if (one_line && (c == '\n' || c == '\r' || c == '\t'))
-				c = ' ';
-			buf_addc(&b, c);
-		}
-		i += ok;
-		if (i < n) {
-			buf_add(&b, REPLACEMENT, 3);
-			i++;
-		}
-	}
-	char *t = buf_take(&b);
+	char *t = utf8_repair(s);
+	if (one_line)
+		flatten(t);
 	if (chars(t) <= max)
 		return t;
 	size_t off = max ? utf8_offset(t, max - 1) : 0;
@@ -79,13 +70,17 @@ static char *plain(const char *s, size_t max, bool one_line)
 	return c;
 }
 
+/* Well-formed UTF-8 of at most max characters. */
+static bool fits(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	return utf8_invalid_at(s, n) == n && utf8_len(s, n) <= max;
+}
+
 /* An id Slack hands back as sent: 1 to max characters of UTF-8. */
 static bool id_ok(const char *id, size_t max)
 {
-	if (!has(id))
-		return false;
-	size_t n = strlen(id);
-	return utf8_invalid_at(id, n) == n && utf8_len(id, n) <= max;
+	return has(id) && fits(id, max);
 }
 
 static cJSON *text_obj(const char *type, const char *text)
@@ -250,20 +245,19 @@ static size_t add_message(cJSON *blocks, const struct chat_msg *m, size_t budget
 		}
 		content[n++] = t;
 	}
-	if (n > room || more) {
-		/* The last slot says that something was left out. */
-		size_t keep = room ? room - 1 : 0;
-		for (size_t i = keep; i < n; i++)
+	/* When not all fit, the last slot says that something was left out. */
+	bool cut = n > room || more;
+	size_t keep = n;
+	if (cut)
+		keep = room ? room - 1 : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i < keep)
+			add_section(blocks, content[i]);
+		else
 			free(content[i]);
-		n = keep;
-		for (size_t i = 0; i < n; i++)
-			add_section(blocks, content[i]);
-		if (room)
-			add_section(blocks, xstrdup(ELLIPSIS));
-	} else {
-		for (size_t i = 0; i < n; i++)
-			add_section(blocks, content[i]);
 	}
+	if (cut && room)
+		add_section(blocks, xstrdup(ELLIPSIS));
 	free(content);
 	add_buttons(blocks, m);
 	if (has(m->footer)) {
@@ -302,11 +296,10 @@ static char *fallback(const struct chat_msg *m)
 	}
 	if (!b.len && m->nfields && has(m->fields[0].name))
 		buf_adds(&b, m->fields[0].name);
-	char *md = buf_take(&b);
-	char *one = plain(md, FALLBACK_MAX, true);
-	char *out = sk_mrkdwn(*one ? one : "studybot", FALLBACK_MAX);
-	free(md);
-	free(one);
+	/* One line: sk_mrkdwn() repairs the UTF-8 and cuts to the limit. */
+	flatten(b.data);
+	char *out = sk_mrkdwn(b.len ? b.data : "studybot", FALLBACK_MAX);
+	buf_free(&b);
 	return out;
 }
 
@@ -444,9 +437,7 @@ char *sk_render_modal(const struct chat_form *f, const char *trigger_id,
 {
 	if (!f || !has(trigger_id) || !id_ok(f->id, ACTION_ID_MAX))
 		return NULL;
-	if (private_metadata && (utf8_invalid_at(private_metadata, strlen(private_metadata)) !=
-	                             strlen(private_metadata) ||
-	                         chars(private_metadata) > METADATA_MAX))
+	if (private_metadata && !fits(private_metadata, METADATA_MAX))
 		return NULL; /* cut, it would name another channel */
 	cJSON *blocks = cJSON_CreateArray();
 	for (size_t i = 0; i < f->ninputs && i < CHAT_MAX_INPUTS; i++) {

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 char *str_trim(char *s)
 {
 	size_t n = strlen(s);
@@ -110,6 +112,36 @@ size_t utf8_offset(const char *s, size_t k)
 			i++;
 	}
 	return i;
+}
+
+size_t utf8_floor(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	n = max;
+	while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+char *utf8_repair(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, k = 0;
+	/* Worst case: every byte is bad and grows to 3. */
+	char *out = xmalloc(3 * n + 1);
+	for (size_t i = 0; i < n;) {
+		size_t ok = utf8_invalid_at(s + i, n - i);
+		memcpy(out + k, s + i, ok);
+		k += ok;
+		i += ok;
+		if (i < n) {
+			memcpy(out + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+		}
+	}
+	out[k] = '\0';
+	return out;
 }
 
 size_t utf8_invalid_at(const char *s, size_t n)

@@ -24,6 +24,12 @@ size_t utf8_invalid_at(const char *s, size_t n);
  * NUL-terminated s (its length when it has fewer): where to cut a text to
  * a limit counted in characters. */
 size_t utf8_offset(const char *s, size_t k);
+/* n cut to at most max bytes without splitting a character of s: where to
+ * cut a text to a limit counted in bytes. */
+size_t utf8_floor(const char *s, size_t n, size_t max);
+/* Returns new (free() it): s as well-formed UTF-8, each byte that is not
+ * replaced by U+FFFD; a NULL s gives "". */
+char *utf8_repair(const char *s);
 
 /* Parses a whole decimal integer in [min, max]; false on anything else. */
 bool str_to_long(const char *s, long min, long max, long *out);

@@ -154,6 +154,24 @@ static void utf8(void **state)
 	assert_int_equal(utf8_invalid_at("\xed\xa0\x80", 3), 0);     /* surrogate */
 	assert_int_equal(utf8_invalid_at("\xf4\x90\x80\x80", 4), 0); /* > U+10FFFF */
 	assert_int_equal(utf8_invalid_at("\xe6\x97", 2), 0);         /* cut short */
+	/* Cutting by characters and by bytes never splits a character. */
+	assert_int_equal(utf8_offset("日本語", 2), 6);
+	assert_int_equal(utf8_offset("ab", 5), 2);
+	assert_int_equal(utf8_floor("日本", 6, 4), 3);
+	assert_int_equal(utf8_floor("日本", 6, 6), 6);
+	assert_int_equal(utf8_floor("abc", 3, 2), 2);
+	/* Repair: each bad byte becomes U+FFFD, good text is untouched. */
+	char *r = utf8_repair("a\xff"
+	                      "b\xe6\x97");
+	assert_string_equal(r, "a\xef\xbf\xbd"
+	                       "b\xef\xbf\xbd\xef\xbf\xbd");
+	free(r);
+	r = utf8_repair("héllo");
+	assert_string_equal(r, "héllo");
+	free(r);
+	r = utf8_repair(NULL);
+	assert_string_equal(r, "");
+	free(r);
 }
 
 static void logfmt(void **state)
