@@ -84,7 +84,6 @@ struct sm {
 	struct net_loop *loop;
 	struct sm_handlers h;
 	void *ud;
-	char *token;
 	char *open_url;
 	char *auth_header;
 	int nslots;
@@ -517,19 +516,27 @@ static void slot_schedule(struct sm_slot *sl, uint64_t delay)
 	uv_timer_start(&sl->timer, slot_timer_cb, delay, 0);
 }
 
+/* No slot asks for a URL or waits to: stopping, or the token is refused. */
+static void slots_stop(struct sm *s)
+{
+	for (int i = 0; i < s->nslots; i++) {
+		struct sm_slot *sl = &s->slots[i];
+
+		if (sl->http) {
+			net_http_cancel(sl->http);
+			sl->http = NULL;
+		}
+		uv_timer_stop(&sl->timer);
+		sl->armed = 0;
+	}
+}
+
 static void open_fatal(struct sm *s, const char *error)
 {
 	char why[512];
 
 	s->dead = 1;
-	for (int i = 0; i < s->nslots; i++) {
-		if (s->slots[i].http) {
-			net_http_cancel(s->slots[i].http);
-			s->slots[i].http = NULL;
-		}
-		uv_timer_stop(&s->slots[i].timer);
-		s->slots[i].armed = 0;
-	}
+	slots_stop(s);
 	snprintf(why, sizeof why,
 	         "Slack refused the app-level token (%s): put the xapp-… token from your app's "
 	         "Basic Information page (App-Level Tokens, scope connections:write) in the "
@@ -687,9 +694,9 @@ static void on_message(struct sm_ws *ws, const char *msg, size_t len)
 	case SM_DISCONNECT:
 		on_disconnect(ws, &e);
 		break;
-	case SM_EVENTS_API:
+	default:
 		s->stats.envelopes++;
-		if (sm_seen_check(&s->seen, e.event_id)) {
+		if (e.type == SM_EVENTS_API && sm_seen_check(&s->seen, e.event_id)) {
 			/* Slack re-delivered an event we already handed on (the
 			 * ack was late): ack it so the retries stop. */
 			s->stats.duplicates++;
@@ -703,11 +710,6 @@ static void on_message(struct sm_ws *ws, const char *msg, size_t len)
 				(void)sm_ack(s, ws->slot, e.envelope_id, NULL);
 			break;
 		}
-		if (s->h.envelope)
-			s->h.envelope(s->ud, ws->slot, &e);
-		break;
-	default:
-		s->stats.envelopes++;
 		if (s->h.envelope)
 			s->h.envelope(s->ud, ws->slot, &e);
 		break;
@@ -827,7 +829,6 @@ enum sb_rc sm_new(struct sm **out, struct net_loop *loop, const struct sm_config
 	s->loop = loop;
 	s->h = *h;
 	s->ud = ud;
-	s->token = xstrdup(cfg->app_token);
 	buf_init(&b, 4096);
 	buf_printf(&b, "%s%sapps.connections.open", cfg->api_base,
 	           cfg->api_base[strlen(cfg->api_base) - 1] == '/' ? "" : "/");
@@ -866,16 +867,7 @@ void sm_close(struct sm *s)
 	if (s->stopping)
 		return;
 	s->stopping = 1;
-	for (int i = 0; i < s->nslots; i++) {
-		struct sm_slot *sl = &s->slots[i];
-
-		if (sl->http) {
-			net_http_cancel(sl->http);
-			sl->http = NULL;
-		}
-		uv_timer_stop(&sl->timer);
-		sl->armed = 0;
-	}
+	slots_stop(s);
 	if (!s->all) {
 		if (s->h.closed)
 			s->h.closed(s->ud);
@@ -907,7 +899,6 @@ void sm_free(struct sm *s)
 		if (s->slots[i].http)
 			net_http_cancel(s->slots[i].http);
 	sm_seen_free(&s->seen);
-	free(s->token);
 	free(s->open_url);
 	free(s->auth_header);
 	/* Every websocket and slot timer is closed; s is freed by the last

@@ -51,8 +51,10 @@ enum sb_rc sm_decode(const char *text, size_t len, struct sm_envelope *out)
 	out->type_name = type->valuestring;
 	out->type = SM_OTHER;
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (strcmp(types[i].name, out->type_name) == 0)
+		if (strcmp(types[i].name, out->type_name) == 0) {
 			t = &types[i];
+			break;
+		}
 	if (t)
 		out->type = t->type;
 	out->envelope_id = str_of(out->root, "envelope_id");

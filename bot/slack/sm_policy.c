@@ -45,17 +45,14 @@ int sm_open_error_fatal(const char *error)
 	return 0;
 }
 
-static uint64_t retry_after_ms(const char *v)
+/* Rate limited: Retry-After, else Slack's tier-1 pace (~1/min), the safe
+ * guess when the header is absent, zero or unreadable. */
+static void open_wait(struct sm_open_result *out, const char *v)
 {
-	char *end;
-	unsigned long s;
+	unsigned long s = v ? strtoul(v, NULL, 10) : 0;
 
-	if (!v || !*v)
-		return 0;
-	s = strtoul(v, &end, 10);
-	if (end == v || s > 3600)
-		return s > 3600 ? 3600000 : 0;
-	return (uint64_t)s * 1000;
+	out->outcome = SM_OPEN_WAIT;
+	out->wait_ms = s > 3600 ? 3600000 : s ? (uint64_t)s * 1000 : 60000;
 }
 
 void sm_open_parse(long status, const char *body, size_t len, const char *retry_after,
@@ -67,13 +64,8 @@ void sm_open_parse(long status, const char *body, size_t len, const char *retry_
 	memset(out, 0, sizeof *out);
 	out->outcome = SM_OPEN_RETRY;
 	if (status == 429) {
-		out->outcome = SM_OPEN_WAIT;
 		snprintf(out->error, sizeof out->error, "ratelimited");
-		/* Without a usable Retry-After, Slack's tier-1 pace (~1/min)
-		 * is the safe guess. */
-		out->wait_ms = retry_after_ms(retry_after);
-		if (!out->wait_ms)
-			out->wait_ms = 60000;
+		open_wait(out, retry_after);
 		return;
 	}
 	if (body && len)
@@ -103,12 +95,8 @@ void sm_open_parse(long status, const char *body, size_t len, const char *retry_
 		snprintf(out->error, sizeof out->error, "http_%ld", status);
 	if (sm_open_error_fatal(out->error))
 		out->outcome = SM_OPEN_FATAL;
-	else if (strcmp(out->error, "ratelimited") == 0) {
-		out->outcome = SM_OPEN_WAIT;
-		out->wait_ms = retry_after_ms(retry_after);
-		if (!out->wait_ms)
-			out->wait_ms = 60000;
-	}
+	else if (strcmp(out->error, "ratelimited") == 0)
+		open_wait(out, retry_after);
 out:
 	cJSON_Delete(root);
 }

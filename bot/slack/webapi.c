@@ -19,6 +19,7 @@
 #include "net/reqq.h"
 #include "slack/webapi_pace.h"
 #include "util/buf.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -404,9 +405,11 @@ static void wa_answered(struct reqq_node *n, const struct net_http_resp *resp)
 	okv = cJSON_GetObjectItemCaseSensitive(json, "ok");
 	code = wa_str(json, "error");
 	slack_ok = cJSON_IsTrue(okv);
-	log_debug("Slack API call", "method=%s status=%ld attempt=%d ms=%llu%s%s", log_q(q->method),
-	          status, n->attempts, (unsigned long long)(now - n->sent_at),
-	          resp->failed ? " error=" : "", resp->failed ? log_q(resp->error) : "");
+	if (log_enabled(LOG_DEBUG)) /* every answer: skip the quoting when off */
+		log_debug("Slack API call", "method=%s status=%ld attempt=%d ms=%llu%s%s",
+		          log_q(q->method), status, n->attempts,
+		          (unsigned long long)(now - n->sent_at), resp->failed ? " error=" : "",
+		          resp->failed ? log_q(resp->error) : "");
 
 	/* Slack answers 429 with Retry-After; some methods say "ratelimited"
 	 * in an HTTP 200 body instead, which means the same. */
@@ -671,10 +674,9 @@ static void wa_job_uploaded(void *ud, const struct webapi_result *res)
 		cJSON_AddStringToObject(body, "thread_ts", j->thread_ts);
 	if (j->comment)
 		cJSON_AddStringToObject(body, "initial_comment", j->comment);
-	text = cJSON_PrintUnformatted(body);
-	cJSON_Delete(body);
+	text = json_take(body);
 	webapi_call(j->w, "files.completeUploadExternal", text, wa_job_done, j);
-	cJSON_free(text);
+	free(text);
 }
 
 static void wa_job_got_url(void *ud, const struct webapi_result *res)

@@ -93,11 +93,12 @@ int pace_per_channel(const char *method)
 struct pace_lim {
 	char key[2 * PACE_KEY_MAX + 2]; /* "method" or "method\tchannel" */
 	int is_channel;
-	double tokens;      /* method buckets */
-	uint64_t last_ms;   /* last refill, or last use of a channel limiter */
-	uint64_t hold_ms;   /* 429: closed until then */
-	uint64_t next_ms;   /* channel limiters: the next message may go then */
-	unsigned in_flight; /* channel limiters: not forgotten while > 0 */
+	struct pace_tier_rule rule; /* method buckets: looked up once, at creation */
+	double tokens;              /* method buckets */
+	uint64_t last_ms;           /* last refill, or last use of a channel limiter */
+	uint64_t hold_ms;           /* 429: closed until then */
+	uint64_t next_ms;           /* channel limiters: the next message may go then */
+	unsigned in_flight;         /* channel limiters: not forgotten while > 0 */
 };
 
 struct pace {
@@ -193,20 +194,22 @@ static struct pace_lim *pace_find(struct pace *p, const char *method, const char
 	memcpy(l->key, key, sizeof key);
 	l->is_channel = channel && *channel;
 	l->last_ms = now;
-	if (!l->is_channel)
-		l->tokens = pace_rule(pace_tier_of(method)).burst;
+	if (!l->is_channel) {
+		l->rule = pace_rule(pace_tier_of(method));
+		l->tokens = l->rule.burst;
+	}
 	return l;
 }
 
-static double pace_interval(const struct pace *p, const char *method)
+static double pace_interval(const struct pace *p, const struct pace_lim *m)
 {
-	return pace_rule(pace_tier_of(method)).interval_ms * p->scale;
+	return m->rule.interval_ms * p->scale;
 }
 
-static void pace_refill(const struct pace *p, struct pace_lim *l, const char *method, uint64_t now)
+static void pace_refill(const struct pace *p, struct pace_lim *l, uint64_t now)
 {
-	double iv = pace_interval(p, method);
-	double burst = pace_rule(pace_tier_of(method)).burst;
+	double iv = pace_interval(p, l);
+	double burst = l->rule.burst;
 
 	if (now > l->last_ms) {
 		l->tokens += iv > 0 ? (double)(now - l->last_ms) / iv : burst;
@@ -221,11 +224,11 @@ uint64_t pace_wait(struct pace *p, const char *method, const char *channel, uint
 	struct pace_lim *m = pace_find(p, method, NULL, now, 1);
 	uint64_t w = 0;
 
-	pace_refill(p, m, method, now);
+	pace_refill(p, m, now);
 	if (m->hold_ms > now)
 		w = m->hold_ms - now;
 	if (m->tokens < 1.0) {
-		double need = (1.0 - m->tokens) * pace_interval(p, method);
+		double need = (1.0 - m->tokens) * pace_interval(p, m);
 		uint64_t t = (uint64_t)need + 1; /* round up: never early */
 
 		if (t > w)
@@ -249,7 +252,7 @@ void pace_sent(struct pace *p, const char *method, const char *channel, uint64_t
 {
 	struct pace_lim *m = pace_find(p, method, NULL, now, 1);
 
-	pace_refill(p, m, method, now);
+	pace_refill(p, m, now);
 	m->tokens -= 1.0;
 	if (pace_per_channel(method) && channel && *channel) {
 		struct pace_lim *c = pace_find(p, method, channel, now, 1);
