@@ -1,6 +1,8 @@
 /* Request queue, pump and lifecycle of an HTTP API client (reqq.h). */
 #include "net/reqq.h"
 
+#include "net/ws_url.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,35 +13,11 @@
 
 /* --- checks ------------------------------------------------------------------ */
 
-static int reqq_is_ipv4_loopback(const char *h, size_t n)
-{
-	int parts = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i;
-		long v = 0;
-
-		while (i < n && h[i] >= '0' && h[i] <= '9' && i - start < 3)
-			v = v * 10 + (h[i++] - '0');
-		if (i == start || v > 255 || (parts == 0 && v != 127))
-			return 0;
-		parts++;
-		if (i == n)
-			break;
-		if (h[i] != '.' || parts == 4)
-			return 0;
-		i++;
-		if (i == n)
-			return 0;
-	}
-	return parts == 4;
-}
-
 int reqq_url_ok(const char *url, size_t max_len, const char **why)
 {
 	const char *host;
-	size_t n, hn;
+	char name[64];
+	size_t hn;
 
 	if (strlen(url) > max_len) {
 		*why = "the URL is too long";
@@ -64,12 +42,15 @@ int reqq_url_ok(const char *url, size_t max_len, const char **why)
 		return 0;
 	}
 	host = url + 7;
-	n = strcspn(host, "/?#");
-	if (n >= 5 && strncmp(host, "[::1]", 5) == 0 && (n == 5 || host[5] == ':'))
-		return 1;
-	hn = strcspn(host, ":/?#");
-	if ((hn == 9 && strncasecmp(host, "localhost", 9) == 0) || reqq_is_ipv4_loopback(host, hn))
-		return 1;
+	/* The host alone: "[::1]" keeps its brackets, a port is cut off. */
+	hn = host[0] == '[' ? strcspn(host, "]/?#") + (host[strcspn(host, "]/?#")] == ']')
+	                    : strcspn(host, ":/?#");
+	if (hn < sizeof name) {
+		memcpy(name, host, hn);
+		name[hn] = '\0';
+		if (net_host_is_loopback(name))
+			return 1;
+	}
 	*why = "plain http:// is allowed only to a loopback host";
 	return 0;
 }

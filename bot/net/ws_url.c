@@ -4,22 +4,38 @@
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-/* 127.x.x.x written as an address: "127.evil.example" is a name that
- * anyone can point anywhere. */
-static int is_127(const char *host)
+/* 127.x.x.x as a whole dotted quad: "127.evil.example" is a name that
+ * anyone can point anywhere, and "127.0.0.256" no address. */
+static int is_127(const char *h)
 {
-	if (strncmp(host, "127.", 4) != 0)
-		return 0;
-	for (const char *p = host + 4; *p; p++)
-		if (!strchr("0123456789.", *p))
+	int parts = 0;
+	size_t i = 0, n = strlen(h);
+
+	while (i < n) {
+		size_t start = i;
+		long v = 0;
+
+		while (i < n && h[i] >= '0' && h[i] <= '9' && i - start < 3)
+			v = v * 10 + (h[i++] - '0');
+		if (i == start || v > 255 || (parts == 0 && v != 127))
 			return 0;
-	return 1;
+		parts++;
+		if (i == n)
+			break;
+		if (h[i] != '.' || parts == 4)
+			return 0;
+		i++;
+		if (i == n)
+			return 0;
+	}
+	return parts == 4;
 }
 
 int net_host_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || is_127(host) || strcmp(host, "::1") == 0 ||
+	return strcasecmp(host, "localhost") == 0 || is_127(host) || strcmp(host, "::1") == 0 ||
 	       strcmp(host, "[::1]") == 0;
 }
 

@@ -16,7 +16,7 @@ struct net_url {
 	const char *why; /* on failure: a static reason, for the log */
 };
 
-/* 1 for localhost, 127.x.x.x and ::1. */
+/* 1 for localhost (any case), a 127.x.x.x dotted quad and ::1 (bracketed or not). */
 int net_host_is_loopback(const char *host);
 
 /* Splits url, whose scheme must be tls_scheme ("wss", "https") or, on a

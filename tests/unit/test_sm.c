@@ -372,6 +372,11 @@ static void url_rule(void **state)
 	assert_true(net_host_is_loopback("::1"));
 	assert_false(net_host_is_loopback("localhost.evil.com"));
 	assert_false(net_host_is_loopback("127.evil.example"));
+	assert_true(net_host_is_loopback("127.1.2.3"));
+	assert_true(net_host_is_loopback("LOCALHOST"));
+	assert_true(net_host_is_loopback("[::1]"));
+	assert_false(net_host_is_loopback("127.0.0.256"));
+	assert_false(net_host_is_loopback("127.0.0"));
 	assert_false(net_host_is_loopback("128.0.0.1"));
 }
 
