@@ -10,6 +10,9 @@
 /* How far back to look: a resend follows a restart, so the post, if it
  * went out, is among the channel's latest messages. */
 #define LOOK_BACK "50"
+/* A thread is read from its start: room for a round's reveal, its cards,
+ * thread answers and results. */
+#define THREAD_READ "200"
 
 char *sk_with_nonce(const char *body, const char *nonce)
 {
@@ -85,7 +88,7 @@ void sk_resend_find(struct webapi *api, const char *channel, const char *thread_
 	const char *history[] = {"channel", channel, "limit", LOOK_BACK, "include_all_metadata",
 	                         "true",    NULL};
 	const char *replies[] = {
-	    "channel", channel, "ts", thread_ts, "limit", "200", "include_all_metadata",
+	    "channel", channel, "ts", thread_ts, "limit", THREAD_READ, "include_all_metadata",
 	    "true",    NULL};
 
 	l->nonce = xstrdup(nonce);
